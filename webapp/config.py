@@ -1,0 +1,80 @@
+"""Configuration read from the environment.
+
+Public defaults live in ``.flaskenv``; secrets come from the environment or a
+private ``.env``. ``create_app`` layers: this class, then ``instance/config.py``
+when present, then the test mapping.
+"""
+
+import os
+from datetime import timedelta
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for every environment; production overrides come from env vars."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Empty means: SQLite file in the instance folder (set in create_app).
+    DATABASE_URL = os.environ.get("DATABASE_URL", "")
+    # Empty means: jobs run inline, rate limits kept in memory.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "default")
+    JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", "120"))
+
+    # Key for biometric templates at rest (32 bytes, base64url). Empty in dev:
+    # derived from SECRET_KEY so the demo works; production must set it.
+    TEMPLATE_KEY = os.environ.get("TEMPLATE_KEY", "")
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"
+    LANGUAGES = ("fr", "ar", "en")
+
+    # Sessions: signed cookie, rotated at login, idle and absolute timeouts.
+    SESSION_COOKIE_NAME = "dv_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "20"))
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; idle timeout bounds it
+    WTF_CSRF_SSL_STRICT = _bool("WTF_CSRF_SSL_STRICT", True)
+
+    # Login throttling: Flask-Limiter per IP, growing delay per account.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    LOGIN_IP_LIMIT = os.environ.get("LOGIN_IP_LIMIT", "20 per minute; 200 per hour")
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+
+    # Content-Security-Policy without unsafe-inline / unsafe-eval, everywhere.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+        "font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    )
+    HSTS = _bool("HSTS", False)
+
+    # Attestations: where the place of issue reads, and how long PDFs are cached.
+    FUND_NAME = os.environ.get("FUND_NAME", "Caisse de retraite")
+    ATTESTATION_PLACE = os.environ.get("ATTESTATION_PLACE", "Casablanca")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    DEMO = _bool("DEMO", False)
+
+
+class ProductionConfig(Config):
+    """Hardened defaults; enable with ``APP_ENV=production``."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True

@@ -1,0 +1,14 @@
+"""Every Flask extension object, created unbound and initialised in create_app."""
+
+from flask_babel import Babel
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+htmx = HTMX()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,21 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from .activity import Alert, AuditEvent, JobRecord
+from .money import Attestation, Payment
+from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
+from .types import utcnow
+
+__all__ = [
+    "AccountStatus",
+    "Agency",
+    "Alert",
+    "Attestation",
+    "AuditEvent",
+    "JobRecord",
+    "Payment",
+    "PaymentStatus",
+    "Pensioner",
+    "StaffRole",
+    "StaffUser",
+    "utcnow",
+]

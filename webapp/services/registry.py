@@ -1,0 +1,230 @@
+"""Importing the pensioner registry and payments from the fund's own systems.
+
+Each file is all-or-nothing: every line is validated first, every rejected
+line is reported with its number and reason, and only a clean file is written,
+in one transaction. Re-importing the same file updates rows, never duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlmodel import Session, select
+
+from ..errors import ImportRejected
+from ..models import AccountStatus, Pensioner, utcnow
+from ..models.money import Payment
+from . import audit
+from .passwords import hash_password, temporary_password
+
+PENSIONER_HEADER = [
+    "dp_number", "last_name", "first_name", "birth_date", "nationality", "passport_number",
+    "id_number", "email", "gsm", "address", "city", "country", "language",
+]
+PAYMENT_HEADER = ["dp_number", "period", "pay_date", "gross", "igr", "net", "method"]
+METHODS = {"virement", "mandat", "cheque"}
+_DP = re.compile(r"^[A-Z0-9]{4,20}$")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GSM = re.compile(r"^\+?[0-9 ]{8,20}$")
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    found = [h.strip() for h in (reader.fieldnames or [])]
+    if found != header:
+        raise ImportRejected([(1, f"header must be {','.join(header)}")])
+    rows = []
+    for row in reader:
+        if None in row or any(v is None for v in row.values()):
+            rows.append((reader.line_num, {"__error__": "wrong number of columns"}))
+            continue
+        rows.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items()}))
+    return rows
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _centimes(value: str, field: str) -> int:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{field} must be an amount like 9879.43, got {value!r}") from None
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{field} must be positive with at most 2 decimals, got {value!r}")
+    return int(amount * 100)
+
+
+def _parse_pensioner(row: dict[str, str]) -> dict:
+    dp = row["dp_number"].upper()
+    if not _DP.match(dp):
+        raise ValueError(f"dp_number {row['dp_number']!r} is not a valid file number")
+    if not row["last_name"] or not row["first_name"]:
+        raise ValueError("last_name and first_name are required")
+    birth = _date(row["birth_date"], "birth_date")
+    if not date(1900, 1, 1) <= birth <= date.today():
+        raise ValueError(f"birth_date {row['birth_date']} is out of range")
+    for field in ("nationality", "country"):
+        if not _ISO3.match(row[field].upper()):
+            raise ValueError(f"{field} must be an ISO 3166 alpha-3 code, got {row[field]!r}")
+    if row["email"] and not _EMAIL.match(row["email"]):
+        raise ValueError(f"email {row['email']!r} is not valid")
+    if row["gsm"] and not _GSM.match(row["gsm"]):
+        raise ValueError(f"gsm {row['gsm']!r} is not valid")
+    language = (row["language"] or "fr").lower()
+    if language not in {"fr", "ar", "en"}:
+        raise ValueError(f"language must be fr, ar or en, got {row['language']!r}")
+    return {
+        "dp_number": dp,
+        "last_name": row["last_name"].upper(),
+        "first_name": row["first_name"],
+        "birth_date": birth,
+        "nationality": row["nationality"].upper(),
+        "passport_number": row["passport_number"].upper() or None,
+        "id_number": row["id_number"].upper() or None,
+        "email": row["email"].lower() or None,
+        "gsm": row["gsm"].replace(" ", "") or None,
+        "address": row["address"] or None,
+        "city": row["city"] or None,
+        "country": row["country"].upper(),
+        "language": language,
+    }
+
+
+def import_pensioners(session: Session, text: str, *, actor: str = "operator") -> ImportReport:
+    """Create or update pensioners from CSV text; raise ImportRejected naming bad lines."""
+    parsed, errors, seen = [], [], set()
+    for line, row in _rows(text, PENSIONER_HEADER):
+        try:
+            if "__error__" in row:
+                raise ValueError(row["__error__"])
+            values = _parse_pensioner(row)
+            if values["dp_number"] in seen:
+                raise ValueError(f"dp_number {values['dp_number']} appears twice in the file")
+            seen.add(values["dp_number"])
+            parsed.append(values)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+    if errors:
+        raise ImportRejected(errors)
+    report = ImportReport()
+    existing = {p.dp_number: p for p in session.exec(select(Pensioner)).all()}
+    try:
+        for values in parsed:
+            current = existing.get(values["dp_number"])
+            if current is None:
+                session.add(Pensioner(**values))
+                report.created += 1
+                continue
+            changed = False
+            for key, value in values.items():
+                if getattr(current, key) != value:
+                    setattr(current, key, value)
+                    changed = True
+            if changed:
+                current.updated_at = utcnow()
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        audit.record(session, "registry_import_pensioners", actor_type=actor,
+                     created=report.created, updated=report.updated)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def import_payments(session: Session, text: str, *, actor: str = "operator") -> ImportReport:
+    """Create or update monthly payments from CSV text; all-or-nothing."""
+    pensioners = {p.dp_number: p.id for p in session.exec(select(Pensioner)).all()}
+    parsed, errors, seen = [], [], set()
+    for line, row in _rows(text, PAYMENT_HEADER):
+        try:
+            if "__error__" in row:
+                raise ValueError(row["__error__"])
+            dp = row["dp_number"].upper()
+            if dp not in pensioners:
+                raise ValueError(f"unknown dp_number {row['dp_number']!r}")
+            if not _PERIOD.match(row["period"]):
+                raise ValueError(f"period must be YYYY-MM, got {row['period']!r}")
+            gross, igr, net = (_centimes(row[f], f) for f in ("gross", "igr", "net"))
+            if gross - igr != net:
+                raise ValueError("net must equal gross minus igr")
+            method = row["method"].lower() or "virement"
+            if method not in METHODS:
+                raise ValueError(f"method must be one of {', '.join(sorted(METHODS))}")
+            key = (dp, row["period"])
+            if key in seen:
+                raise ValueError(f"payment {dp} {row['period']} appears twice in the file")
+            seen.add(key)
+            parsed.append({"pensioner_id": pensioners[dp], "period": row["period"],
+                           "pay_date": _date(row["pay_date"], "pay_date"), "gross": gross,
+                           "igr": igr, "net": net, "method": method})
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+    if errors:
+        raise ImportRejected(errors)
+    report = ImportReport()
+    existing = {(p.pensioner_id, p.period): p for p in session.exec(select(Payment)).all()}
+    try:
+        for values in parsed:
+            current = existing.get((values["pensioner_id"], values["period"]))
+            if current is None:
+                session.add(Payment(**values))
+                report.created += 1
+                continue
+            changed = [k for k, v in values.items() if getattr(current, k) != v]
+            for key in changed:
+                setattr(current, key, values[key])
+            report.updated += bool(changed)
+            report.unchanged += not changed
+        audit.record(session, "registry_import_payments", actor_type=actor,
+                     created=report.created, updated=report.updated)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def reset_access(session: Session, dp_number: str, *, actor_type: str = "operator",
+                 actor_id: int | None = None) -> str:
+    """Give the pensioner a random temporary password to change at next login; return it."""
+    pensioner = session.exec(
+        select(Pensioner).where(Pensioner.dp_number == dp_number.strip().upper())
+    ).first()
+    if pensioner is None:
+        raise ImportRejected([(0, f"unknown dp_number {dp_number!r}")])
+    password = temporary_password()
+    pensioner.password_hash = hash_password(password)
+    pensioner.must_change_password = True
+    pensioner.auth_epoch += 1
+    pensioner.failed_logins = 0
+    pensioner.locked_until = None
+    if pensioner.account_status == AccountStatus.NOT_ENROLLED.value:
+        pensioner.account_status = AccountStatus.INACTIVE.value
+    audit.record(session, "access_reset", actor_type=actor_type, actor_id=actor_id,
+                 target_type="pensioner", target_id=pensioner.id)
+    session.commit()
+    return password
