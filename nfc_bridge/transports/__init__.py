@@ -1,0 +1,1 @@
+"""Ways to reach a passport chip: software simulator, PC/SC desk reader, vpcd virtual card."""

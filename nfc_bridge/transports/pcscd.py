@@ -1,0 +1,122 @@
+"""Make sure a pcscd with the vpcd virtual reader is running (tests, demos).
+
+pcsc-lite has one daemon per machine: its socket is ``/run/pcscd/pcscd.comm``
+(compiled in; only clients honour ``PCSCLITE_CSOCK_NAME``). So either a pcscd is
+already running and we use it, or we start one in the foreground as a child
+process and stop it (and only it) when done. Starting one needs root, or write
+access to ``/run/pcscd``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from nfc_bridge.transports.pcsc import PcscUnavailable, list_readers
+
+PCSCD_DIR = Path("/run/pcscd")
+PCSCD_SOCKET = PCSCD_DIR / "pcscd.comm"
+PCSCD_PIDFILE = PCSCD_DIR / "pcscd.pid"
+VPCD_READER = "Virtual PCD"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_pcscd_pid() -> int | None:
+    """The pid of a live pcscd according to its pid file, if any."""
+    try:
+        pid = int(PCSCD_PIDFILE.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+class PcscdProcess:
+    """A pcscd for the duration of a ``with`` block.
+
+    ``started`` tells whether we launched it (and therefore stop it on exit) or
+    reused one that was already running.
+    """
+
+    def __init__(self, *, reader: str = VPCD_READER, timeout: float = 15.0) -> None:
+        self.reader = reader
+        self.timeout = timeout
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether this object launched the daemon it manages."""
+        return self.process is not None
+
+    def start(self) -> PcscdProcess:
+        """Reuse a running pcscd or launch one, then wait for the vpcd reader."""
+        if running_pcscd_pid() is None:
+            self._launch()
+        self.wait_for_reader()
+        return self
+
+    def _launch(self) -> None:
+        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
+        if not os.path.exists(binary):
+            raise PcscUnavailable("pcscd is not installed (apt-get install pcscd)")
+        # A pid file left by a killed daemon makes a new one refuse to start.
+        for stale in (PCSCD_PIDFILE, PCSCD_SOCKET):
+            try:
+                stale.unlink()
+            except FileNotFoundError:
+                pass
+        self.process = subprocess.Popen(
+            [binary, "--foreground", "--error"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
+        )
+
+    def wait_for_reader(self) -> str:
+        """Wait until the daemon lists the wanted reader; returns its full name."""
+        deadline = time.monotonic() + self.timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise PcscUnavailable(f"pcscd exited with code {self.process.returncode}")
+            try:
+                for name in list_readers():
+                    if self.reader in name:
+                        return name
+            except PcscUnavailable as exc:
+                last_error = exc
+            time.sleep(0.1)
+        self.stop()
+        raise PcscUnavailable(
+            f"no reader named {self.reader!r} after {self.timeout:.0f} s ({last_error})"
+        )
+
+    def stop(self) -> None:
+        """Stop the daemon if we started it; a reused one is left alone."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def __enter__(self) -> PcscdProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

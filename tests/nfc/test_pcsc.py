@@ -1,0 +1,114 @@
+"""The desk-reader path for real: pyscard -> pcscd -> vpcd driver -> our virtual card.
+
+The harness starts pcscd itself when none is running (and stops only the one
+it started), then plugs cards into the "Virtual PCD" reader over vpcd's socket.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from nfc_bridge import transports
+from nfc_bridge.errors import ChipRemoved
+from nfc_bridge.transports.pcsc import NoChip, PcscTransport, ReaderNotFound
+from nfc_bridge.transports.pcscd import PcscdProcess
+from nfc_bridge.transports.vpcd import DEFAULT_ATR, VpcdCard
+
+pytestmark = pytest.mark.pcsc
+REPO_ROOT = str(Path(transports.__file__).resolve().parents[2])
+
+
+@pytest.fixture(scope="module")
+def pcscd():
+    with PcscdProcess() as daemon:
+        yield daemon
+
+
+@contextmanager
+def card_on_reader(card):
+    """Lay ``card`` on the virtual reader; yields (transport, virtual card)."""
+    virtual = VpcdCard(card).start()
+    assert virtual.wait_connected(10), f"vpcd did not accept the card: {virtual.error}"
+    transport = PcscTransport("virtual pcd")
+    try:
+        transport.connect(timeout=10)
+        yield transport, virtual
+    finally:
+        transport.close()
+        virtual.stop()
+
+
+class CountingCard:
+    """Answers READ BINARY with Le zero bytes; can leave after some APDUs."""
+
+    def __init__(self, leave_after: int | None = None) -> None:
+        self.leave_after = leave_after
+        self.count = 0
+        self.virtual: VpcdCard | None = None
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.count += 1
+        if self.leave_after is not None and self.count > self.leave_after:
+            self.virtual.stop()  # the passport is pulled off the reader
+            return b""
+        if len(apdu) == 7 and apdu[4] == 0:  # extended Le
+            return bytes(int.from_bytes(apdu[5:7], "big") or 65536) + b"\x90\x00"
+        return bytes(apdu[4] or 256) + b"\x90\x00"
+
+
+def test_a_card_on_the_virtual_reader_answers_through_pcscd(pcscd):
+    with card_on_reader(CountingCard()) as (transport, _):
+        assert "Virtual PCD" in transport.reader_name
+        assert transport.atr == DEFAULT_ATR
+        short, extended = transport.transmit_batch(
+            [bytes.fromhex("00B0000010"), bytes.fromhex("00B00000000800")]
+        )
+        assert short == bytes(16) + b"\x90\x00"
+        assert len(extended) == 0x800 + 2, "pcscd must carry extended-length reads"
+
+
+def test_passport_pulled_off_mid_batch_returns_the_answers_so_far(pcscd):
+    card = CountingCard(leave_after=2)
+    with card_on_reader(card) as (transport, virtual):
+        card.virtual = virtual
+        responses = transport.transmit_batch([bytes.fromhex("00B0000004")] * 5)
+        assert responses == [bytes(4) + b"\x90\x00"] * 2
+        with pytest.raises(ChipRemoved) as caught:
+            transport.transmit(bytes.fromhex("00B0000004"))
+        assert caught.value.message_fr == "Gardez le téléphone immobile sur le passeport"
+
+
+def test_unknown_reader_name_is_a_named_error(pcscd):
+    with pytest.raises(ReaderNotFound) as caught:
+        PcscTransport("no such reader").connect()
+    assert caught.value.code == "reader_not_found"
+    assert "Virtual PCD" in str(caught.value), "the message lists the readers present"
+
+
+def test_empty_reader_is_a_named_error(pcscd):
+    with pytest.raises(NoChip) as caught:
+        PcscTransport("virtual pcd").connect(timeout=0.3)
+    assert caught.value.code == "no_chip"
+
+
+def test_no_pcscd_is_reported_as_pcsc_unavailable():
+    # libpcsclite reads its socket path once per process: ask from a fresh one.
+    script = (
+        "from nfc_bridge.transports.pcsc import PcscTransport, PcscUnavailable\n"
+        "try:\n"
+        "    PcscTransport().connect()\n"
+        "except PcscUnavailable as exc:\n"
+        "    print(exc.code)\n"
+    )
+    env = dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/pcscd.comm")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "pcsc_unavailable", done.stderr
