@@ -1,0 +1,429 @@
+"""Server side of the phone relay: sessions, batches of APDUs, and their guards.
+
+The server runs the sans-IO ``Terminal``; the Android helper only carries
+APDUs between the chip and ``RelayService.exchange`` (see ``PROTOCOL.md``).
+Each request loads the terminal from the store, feeds it the chip's responses,
+asks for the next batch and saves it back, so any web process can serve any
+request. Nothing here imports Flask: a blueprint maps ``exchange``, ``cancel``
+and ``status`` to routes and ``http_status(exc)``/``exc.to_dict()`` to replies.
+
+The helper is untrusted. It authenticates with an unguessable token
+(``<session id>.<secret>``, the secret 256 bits, stored only as a SHA-256 hash
+and compared in constant time) that dies with its session. Sequence numbers
+make every batch answer exactly once: re-sending the same request (a lost
+reply) returns the same reply, anything else out of order ends the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+from nfc_bridge.errors import NfcError, RelayError, ReplayDetected, SessionExpired
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL = 600.0  # seconds from start: opening the helper, laying the passport, reading
+RETAIN_AFTER_EXPIRY = 300.0  # keep ended sessions a while: results, clear "expired" errors
+MAX_SEQ = 10_000
+MAX_BATCH = 64  # commands per batch the server may send; responses can't exceed it
+MAX_RESPONSE_BYTES = 65_538  # extended-length data (64 KiB) + SW1SW2
+MAX_REQUEST_BYTES = 512 * 1024  # a whole exchange body, for the blueprint to enforce
+KEY_PREFIX = "nfc:relay:"
+
+
+class SessionNotFound(RelayError):
+    """Unknown session id or wrong secret (deliberately indistinguishable)."""
+
+    code = "relay_unknown_session"
+    message_fr = "Cette session de lecture est inconnue, veuillez recommencer"
+
+
+class BadPayload(RelayError):
+    """The helper sent something that is not a well-formed exchange."""
+
+    code = "relay_bad_payload"
+
+
+class SessionClosed(RelayError):
+    """The session already ended (read done, failed or cancelled)."""
+
+    code = "relay_session_closed"
+    message_fr = "Cette lecture est terminée, veuillez recommencer"
+
+
+class ReadCancelled(RelayError):
+    """The pensioner or the helper cancelled the read."""
+
+    code = "relay_cancelled"
+    message_fr = "La lecture du passeport a été annulée"
+
+
+class ReadNotFinished(RelayError):
+    """``result`` was asked before the chip was fully read and verified."""
+
+    code = "relay_not_finished"
+
+
+_HTTP_STATUS = {
+    SessionNotFound: 404,
+    BadPayload: 400,
+    SessionClosed: 409,
+    ReplayDetected: 409,
+    SessionExpired: 410,
+    ReadNotFinished: 409,
+}
+
+
+def http_status(exc: NfcError) -> int:
+    """The HTTP status a blueprint should answer for a relay error."""
+    for cls, status in _HTTP_STATUS.items():
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def public_error(exc: NfcError) -> dict:
+    """What the helper and the PWA may see of an error: no internal detail."""
+    return {"code": exc.code, "message_fr": exc.message_fr}
+
+
+HELPER_PACKAGE = "org.dialvie.nfc"
+HELPER_SCHEME = "dialvie-nfc"
+
+
+def intent_link(session_url: str, return_url: str, fallback_url: str) -> str:
+    """The Chrome ``intent://`` link that opens the helper on a session.
+
+    Chrome opens ``fallback_url`` (how to install the helper) when the app is
+    missing. See PROTOCOL.md, "Opening the helper".
+    """
+    query = urlencode({"s": session_url, "r": return_url}, quote_via=quote)
+    return (
+        f"intent://relay?{query}#Intent;scheme={HELPER_SCHEME};package={HELPER_PACKAGE};"
+        f"S.browser_fallback_url={quote(fallback_url, safe='')};end"
+    )
+
+
+class Store(Protocol):
+    """Where sessions live between requests (memory, Redis, a DB table)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str, ttl: float) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class MemoryStore:
+    """A process-local ``Store`` with expiry, for tests, demos and one-process runs."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._items: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def get(self, key: str) -> str | None:
+        """The value, or ``None`` if absent or expired."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] <= self._clock():
+                del self._items[key]
+                return None
+            return item[1]
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        """Store ``value`` for ``ttl`` seconds."""
+        with self._lock:
+            self._items[key] = (self._clock() + ttl, value)
+
+    def delete(self, key: str) -> None:
+        """Forget ``key`` (no error if absent)."""
+        with self._lock:
+            self._items.pop(key, None)
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _request_digest(seq: int, responses: list[str]) -> str:
+    canonical = json.dumps([seq, [r.lower() for r in responses]], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_exchange(seq: Any, responses: Any) -> tuple[int, list[str]]:
+    """Check an exchange's shape; ``BadPayload`` says what is wrong."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        raise BadPayload(f"seq must be an integer in 0..{MAX_SEQ}")
+    if not isinstance(responses, list):
+        raise BadPayload("responses must be a list of hex strings")
+    if len(responses) > MAX_BATCH:
+        raise BadPayload(f"more than {MAX_BATCH} responses")
+    for index, item in enumerate(responses):
+        if not isinstance(item, str):
+            raise BadPayload(f"response {index} is not a string")
+        if not 4 <= len(item) <= 2 * MAX_RESPONSE_BYTES or len(item) % 2:
+            raise BadPayload(f"response {index} has a bad length")
+        try:
+            bytes.fromhex(item)
+        except ValueError:
+            raise BadPayload(f"response {index} is not hex") from None
+        if not item.isascii() or not item.isalnum():  # fromhex skips spaces
+            raise BadPayload(f"response {index} is not hex")
+    return seq, responses
+
+
+def parse_exchange_body(raw: bytes | str) -> tuple[int, list[str]]:
+    """Decode a raw HTTP body ``{"seq": n, "responses": [...]}`` (blueprint helper)."""
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise BadPayload("request too large")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadPayload("body is not JSON") from None
+    if not isinstance(body, dict) or "seq" not in body:
+        raise BadPayload("body must be an object with seq and responses")
+    return validate_exchange(body["seq"], body.get("responses", []))
+
+
+class RelayService:
+    """Relay sessions between the server's terminal and an untrusted helper.
+
+    ``trust_store`` is handed to passive authentication when the read ends;
+    ``ttl`` is a session's whole lifetime in seconds; ``clock`` is injectable
+    for tests; ``terminal_factory`` builds a terminal from (MRZ information,
+    AA challenge) and defaults to ``nfc_bridge.terminal.Terminal``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        trust_store: Any = None,
+        ttl: float = DEFAULT_TTL,
+        *,
+        max_batch: int | None = None,
+        clock: Callable[[], float] = time.time,
+        terminal_class: Any = None,
+    ) -> None:
+        self.store = store
+        self.trust_store = trust_store
+        self.ttl = ttl
+        self.max_batch = max_batch
+        self.clock = clock
+        self._terminal_class = terminal_class
+
+    # -- public API ---------------------------------------------------------
+
+    def start(self, mrz_information: str, *, aa_challenge: bytes | None = None) -> dict:
+        """Open a session for the MRZ read by OCR; the MRZ never leaves the server.
+
+        Returns ``{"token", "session_id", "expires_at"}``: the token goes into
+        the helper's intent link, nowhere else.
+        """
+        terminal = self._new_terminal(mrz_information, aa_challenge)
+        session_id = secrets.token_urlsafe(12)
+        secret = secrets.token_urlsafe(32)
+        now = self.clock()
+        state = {
+            "v": 1,
+            "sid": session_id,
+            "secret": _hash_secret(secret),
+            "expires": now + self.ttl,
+            "status": "active",
+            "seq": 0,
+            "sent": 0,
+            "last": None,
+            "error": None,
+            "progress": 0.0,
+            "terminal": terminal.to_state(),
+        }
+        self._save(state)
+        return {"token": f"{session_id}.{secret}", "session_id": session_id,
+                "expires_at": state["expires"]}
+
+    def exchange(self, token: str, seq: Any, responses: Any) -> dict:
+        """Take the chip's answers to batch ``seq`` and return the next batch.
+
+        The first call is ``seq=0`` with no responses. The reply is
+        ``{"seq", "commands", "progress", "done", "error"}``: the helper sends
+        ``reply["seq"]`` with the answers to ``reply["commands"]``. A chip-side
+        failure (wrong MRZ, chip removed...) comes back in ``error`` with
+        ``done`` true; protocol abuse raises a ``RelayError`` (or
+        ``ReplayDetected``/``SessionExpired``) and ends the session.
+        """
+        state = self._load(token)
+        try:
+            seq, responses = validate_exchange(seq, responses)
+        except BadPayload as exc:
+            self._end(state, exc)
+            raise
+        digest = _request_digest(seq, responses)
+        last = state["last"]
+        if last is not None and seq == last["seq"]:
+            if hmac.compare_digest(digest, last["digest"]):
+                return last["reply"]  # the helper lost our reply and asks again
+            error = ReplayDetected("same seq, different responses")
+            self._end(state, error)
+            raise error
+        if state["status"] != "active":
+            raise SessionClosed(f"session is {state['status']}")
+        if seq != state["seq"]:
+            error = ReplayDetected(f"expected seq {state['seq']}, got {seq}")
+            self._end(state, error)
+            raise error
+        if len(responses) > state["sent"]:
+            error = BadPayload(f"{len(responses)} responses to {state['sent']} commands")
+            self._end(state, error)
+            raise error
+        reply = self._advance(state, seq, [bytes.fromhex(r) for r in responses])
+        state["last"] = {"seq": seq, "digest": digest, "reply": reply}
+        self._save(state)
+        return reply
+
+    def cancel(self, token: str) -> dict:
+        """Cancel the read (pensioner or helper gave up); returns ``status``."""
+        state = self._load(token, allow_expired=True)
+        if state["status"] == "active":
+            self._end(state, ReadCancelled("cancelled"))
+        return self._status(state)
+
+    def status(self, token: str) -> dict:
+        """Progress for the PWA to poll: ``{"status", "progress", "done", "error"}``."""
+        return self._status(self._load(token, allow_expired=True))
+
+    def result(self, token: str) -> Any:
+        """The verified ``ReadResult``; raises the session's error otherwise.
+
+        Only a session that read everything and passed the terminal's checks
+        yields a result: nothing half-read is ever returned.
+        """
+        state = self._load(token, allow_expired=True)
+        if state["status"] != "done":
+            if state["error"] is not None:
+                raise _rebuild_error(state["error"])
+            raise ReadNotFinished(f"session is {state['status']}")
+        terminal = self._terminal_cls().from_state(state["terminal"])
+        if not terminal.done or terminal.error is not None:
+            raise ReadNotFinished("terminal state is not a finished read")
+        return terminal.result
+
+    # -- internals ----------------------------------------------------------
+
+    def _terminal_cls(self) -> Any:
+        if self._terminal_class is None:
+            from nfc_bridge.terminal import Terminal
+
+            self._terminal_class = Terminal
+        return self._terminal_class
+
+    def _new_terminal(self, mrz_information: str, aa_challenge: bytes | None) -> Any:
+        from nfc_bridge.terminal import MRZInfo
+
+        kwargs: dict[str, Any] = {"aa_challenge": aa_challenge}
+        if self.max_batch is not None:
+            kwargs["max_batch"] = self.max_batch
+        return self._terminal_cls()(MRZInfo.parse(mrz_information), **kwargs)
+
+    def _advance(self, state: dict, seq: int, responses: list[bytes]) -> dict:
+        """Feed the terminal and collect its next batch (one request's work)."""
+        try:
+            terminal = self._terminal_cls().from_state(state["terminal"])
+            if seq > 0:
+                terminal.feed(responses)
+            commands = [] if terminal.done or terminal.error else terminal.commands()
+            error = terminal.error
+            if error is None and not terminal.done and not commands:
+                error = RelayError("terminal stalled without commands")
+            state["progress"] = float(terminal.progress)
+            state["terminal"] = terminal.to_state()
+        except NfcError as exc:  # the terminal should record, but never trust a raise
+            commands, error = [], exc
+        except Exception as exc:  # a bug must end this read cleanly, not leak a 500
+            log.exception("relay: terminal failed on seq %s", seq)
+            commands, error = [], RelayError(f"internal error: {type(exc).__name__}")
+        if len(commands) > MAX_BATCH:
+            commands, error = [], RelayError("terminal batch larger than MAX_BATCH")
+        if error is not None:
+            state["status"], state["error"] = "failed", error.to_dict()
+            state["terminal"] = None  # nothing half-read survives a failure
+        elif not commands:
+            state["status"], state["progress"] = "done", 1.0
+        state["seq"], state["sent"] = seq + 1, len(commands)
+        return {
+            "seq": seq + 1,
+            "commands": [c.hex() for c in commands],
+            "progress": round(state["progress"], 3),
+            "done": state["status"] != "active",
+            "error": public_error(error) if error is not None else None,
+        }
+
+    def _load(self, token: Any, *, allow_expired: bool = False) -> dict:
+        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 200:
+            raise SessionNotFound("malformed token")
+        session_id, secret = token.split(".")
+        raw = self.store.get(KEY_PREFIX + session_id)
+        # Hash first, compare in constant time: the answer time says nothing
+        # about how much of the secret was right.
+        offered = _hash_secret(secret)
+        if raw is None:
+            hmac.compare_digest(offered, offered)
+            raise SessionNotFound("no such session")
+        state = json.loads(raw)
+        if not hmac.compare_digest(offered, state["secret"]):
+            raise SessionNotFound("no such session")
+        if self.clock() >= state["expires"] and state["status"] == "active":
+            self._end(state, SessionExpired("session expired"))
+        if state["status"] == "expired" and not allow_expired:
+            raise SessionExpired("session expired")
+        return state
+
+    def _end(self, state: dict, error: NfcError) -> None:
+        """Close an active session for good: the terminal and its keys are dropped.
+
+        An already ended session keeps its outcome (a finished read stays
+        readable by the server even if the helper misbehaves afterwards).
+        """
+        if state["status"] != "active":
+            return
+        state["status"] = "expired" if isinstance(error, SessionExpired) else (
+            "cancelled" if isinstance(error, ReadCancelled) else "failed")
+        state["error"] = error.to_dict()
+        state["terminal"] = None  # never resume, never read a half-read result
+        self._save(state)
+
+    def _save(self, state: dict) -> None:
+        remaining = state["expires"] - self.clock()
+        self.store.set(KEY_PREFIX + state["sid"], json.dumps(state),
+                       max(remaining, 0) + RETAIN_AFTER_EXPIRY)
+
+    @staticmethod
+    def _status(state: dict) -> dict:
+        error = state["error"]
+        return {
+            "status": state["status"],
+            "progress": state["progress"],
+            "done": state["status"] != "active",
+            "error": {"code": error["code"], "message_fr": error["message_fr"]} if error else None,
+        }
+
+
+_RELAY_ERRORS = {cls.code: cls for cls in
+                 (SessionNotFound, BadPayload, SessionClosed, ReadCancelled, ReadNotFinished)}
+
+
+def _rebuild_error(saved: dict) -> NfcError:
+    from nfc_bridge.errors import error_from_dict
+
+    cls = _RELAY_ERRORS.get(saved.get("code", ""))
+    return cls(saved.get("detail", "")) if cls else error_from_dict(saved)
