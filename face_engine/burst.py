@@ -1,0 +1,198 @@
+"""Checking an uploaded burst of frames: liveness, same face, match.
+
+For ~15 JPEG frames this decodes each one, finds the largest face and its
+landmarks, runs :func:`~face_engine.liveness.analyse_landmarks`, then encodes
+only a few frames (the most frontal one in each third of the burst): enough to
+prove the same person stayed in front of the camera and to match them with the
+reference, without paying for 15 encodings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from face_engine.detect import Face, detect_faces, encode_face
+from face_engine.errors import PictureRefused
+from face_engine.images import DETECTION_SIDE, load_image
+from face_engine.landmarks import mean_ear, yaw_degrees
+from face_engine.liveness import Challenge, LivenessResult, analyse_landmarks, check_fresh
+from face_engine.match import MATCH_THRESHOLD, Decision, decide, encode_reference
+from face_engine.messages import QualityReason, reason
+from face_engine.quality import MIN_EAR, OTHER_FACE_RATIO, judge, measure_face
+from face_engine.templates import as_template
+
+#: Detection side tried first on burst frames (a 640x480 frame's face in the
+#: oval is ~200 px wide, still ~100 px at this size: above HOG's 80 px window).
+FAST_DETECTION_SIDE = 320
+#: Frames encoded for identity (one per third of the burst).
+ENCODED_FRAMES = 3
+#: Two frames of one short burst are far closer than two photos of a person.
+SAME_FACE_DISTANCE = MATCH_THRESHOLD
+#: Largest move of the face centre between consecutive frames, in face widths.
+MAX_JUMP = 0.6
+#: A burst's frames are video stills: eyes shut or head turned is expected.
+BURST_SKIP = frozenset({"eyes_closed", "not_facing"})
+
+
+@dataclass(frozen=True)
+class BurstResult:
+    """Liveness and match for one burst.
+
+    ``decision`` is ``refused`` when liveness failed, else the match decision;
+    ``match`` is None when the burst was rejected before looking at faces
+    (expired or reused nonce).
+    """
+
+    liveness: LivenessResult
+    match: Decision | None
+
+    @property
+    def decision(self) -> str:
+        """``match``, ``no_match``, ``review`` or ``refused``."""
+        if not self.liveness.passed or self.match is None:
+            return "refused"
+        return self.match.decision
+
+    @property
+    def reasons(self) -> tuple[QualityReason, ...]:
+        """Every failure: liveness first, then picture quality."""
+        extra = () if self.match is None else self.match.quality + self.match.reference_quality
+        return self.liveness.reasons + extra
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form for the proof-of-life record."""
+        return {
+            "decision": self.decision,
+            "distance": None if self.match is None else self.match.to_dict()["distance"],
+            "reasons": [r.code for r in self.reasons],
+            "liveness": self.liveness.to_dict(),
+            "match": None if self.match is None else self.match.to_dict(),
+        }
+
+
+def check_burst(
+    frames: Sequence[bytes],
+    challenge: Challenge,
+    reference_template_or_image: object,
+    *,
+    now: datetime | None = None,
+    used_nonce_check: Callable[[str], bool] | None = None,
+) -> BurstResult:
+    """Check a burst of frames against ``challenge`` and a reference.
+
+    ``reference_template_or_image`` is picture bytes or a 128-float template.
+    ``used_nonce_check(nonce)`` must return True when the nonce was already
+    used (storage is the caller's). An unreadable frame raises its
+    :class:`~face_engine.errors.ImageError`.
+    """
+    stale = check_fresh(challenge, now)
+    if used_nonce_check is not None and used_nonce_check(challenge.nonce):
+        stale.append(reason("nonce_reused"))
+    if stale:
+        return BurstResult(LivenessResult(False, tuple(stale), {"fresh": {"passed": False}}), None)
+
+    images = [load_image(frame, max_side=DETECTION_SIDE).rgb for frame in frames]
+    faces = [_main_face(rgb) for rgb in images]
+    landmarks = [None if f is None else f[0].landmarks for f in faces]
+    liveness = analyse_landmarks(landmarks, challenge)
+    reasons = list(liveness.reasons)
+    checks = dict(liveness.checks)
+    checks["fresh"] = {"passed": True}
+
+    distinct = len({hashlib.sha256(frame).digest() for frame in frames})
+    checks["motion"] = {**checks.get("motion", {}), "distinct_frames": distinct}
+    if distinct <= len(frames) // 2 and "still_face" not in liveness.codes:
+        # A camera never yields byte-identical frames: this is a replay.
+        checks["motion"]["passed"] = False
+        reasons.insert(0, reason("still_face", distinct_frames=distinct))
+
+    picked = _frames_to_encode(faces, landmarks)
+    encodings = [encode_face(images[i], faces[i][0]) for i in picked]  # type: ignore[index]
+    spread = _max_pairwise(encodings)
+    jump = _largest_jump(faces)
+    same = spread <= SAME_FACE_DISTANCE and jump <= MAX_JUMP
+    checks["same_face"] = {
+        "passed": same,
+        "frames": picked,
+        "max_distance": round(spread, 4),
+        "max_jump": round(jump, 3),
+    }
+    if not same:
+        reasons.append(reason("different_faces", max_distance=round(spread, 4)))
+    result = LivenessResult(not reasons, tuple(reasons), checks)
+    if not picked:
+        return BurstResult(result, Decision("refused", None, (reason("no_face"),)))
+    decision = _match(images, faces, picked, encodings, reference_template_or_image)
+    return BurstResult(result, decision)
+
+
+def _main_face(rgb: np.ndarray) -> tuple[Face, int] | None:
+    # A face filling the oval is found at half resolution in a quarter of the
+    # time; only a frame without one pays for the full search.
+    found = detect_faces(rgb, detection_side=FAST_DETECTION_SIDE, upsample=0) or detect_faces(rgb)
+    if not found:
+        return None
+    others = sum(1 for f in found[1:] if f.width >= OTHER_FACE_RATIO * found[0].width)
+    return found[0], 1 + others
+
+
+def _frames_to_encode(faces: list, landmarks: list) -> list[int]:
+    with_face = [i for i, f in enumerate(faces) if f is not None]
+    if not with_face:
+        return []
+    parts = np.array_split(np.array(with_face), min(ENCODED_FRAMES, len(with_face)))
+    picked = []
+    for part in parts:
+        # Most frontal, eyes open: the frame closest to a passport photo.
+        best = min(part, key=lambda i: _frame_penalty(faces[i][0]))
+        picked.append(int(best))
+    return picked
+
+
+def _frame_penalty(face: Face) -> float:
+    closed = mean_ear(face.landmarks) < MIN_EAR
+    return abs(yaw_degrees(face.landmarks)) + (30.0 if closed else 0.0)
+
+
+def _max_pairwise(encodings: list[np.ndarray]) -> float:
+    worst = 0.0
+    for i, a in enumerate(encodings):
+        for b in encodings[i + 1 :]:
+            worst = max(worst, float(np.linalg.norm(a - b)))
+    return worst
+
+
+def _largest_jump(faces: list) -> float:
+    # A face swapped between frames shows as a jump of the face box.
+    boxes = [f[0] for f in faces if f is not None]
+    worst = 0.0
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        ca = np.array([(a.left + a.right) / 2, (a.top + a.bottom) / 2])
+        cb = np.array([(b.left + b.right) / 2, (b.top + b.bottom) / 2])
+        worst = max(worst, float(np.linalg.norm(ca - cb)) / max(a.width, 1))
+    return worst
+
+
+def _match(images, faces, picked, encodings, reference) -> Decision:
+    best = picked[int(np.argmin([_frame_penalty(faces[i][0]) for i in picked]))]
+    face, count = faces[best]
+    measures = measure_face(images[best], face)
+    measures["faces"] = count
+    quality = tuple(judge(measures, BURST_SKIP))
+    if isinstance(reference, bytes | bytearray):
+        try:
+            template = encode_reference(bytes(reference))
+        except PictureRefused as refused:
+            return Decision("refused", None, quality, refused.reasons)
+    else:
+        template = as_template(reference)
+    if quality:
+        return Decision("refused", None, quality)
+    distance = float(np.median([np.linalg.norm(e - template) for e in encodings]))
+    return Decision(decide(distance), distance)

@@ -1,0 +1,95 @@
+"""Operator and audit commands: ``flask face verify`` and ``flask face check``.
+
+A plain click group: the web app registers it with
+``app.cli.add_command(face)``, and ``python -m face_engine`` runs it alone.
+Exit status: 0 when a decision or a quality result was printed (even a
+refusal), 2 when an input cannot be read, with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from face_engine.errors import FaceEngineError
+from face_engine.match import verify
+from face_engine.quality import check_quality
+
+EXIT_UNREADABLE = 2
+
+
+@click.group(name="face")
+def face() -> None:
+    """Face matching and picture quality checks."""
+
+
+@face.command("verify")
+@click.argument("reference_image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("selfie_image", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def verify_command(reference_image: Path, selfie_image: Path, as_json: bool) -> None:
+    """Compare SELFIE_IMAGE with REFERENCE_IMAGE and print the decision."""
+    reference = _read(reference_image, as_json)
+    selfie = _read(selfie_image, as_json)
+    try:
+        decision = verify(reference, selfie)
+    except FaceEngineError as exc:
+        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+    if as_json:
+        out = decision.to_dict()
+        click.echo(
+            json.dumps(
+                {k: out[k] for k in ("decision", "distance", "quality")}
+                | {"reference_quality": out["reference_quality"]}
+            )
+        )
+        return
+    distance = "n/a" if decision.distance is None else f"{decision.distance:.3f}"
+    line = f"{decision.decision} (distance {distance})"
+    if decision.quality:
+        line += "; selfie: " + ", ".join(r.code for r in decision.quality)
+    if decision.reference_quality:
+        line += "; reference: " + ", ".join(r.code for r in decision.reference_quality)
+    click.echo(line)
+
+
+@face.command("check")
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def check_command(image: Path, as_json: bool) -> None:
+    """Run the quality gate on IMAGE and print the reasons for refusal, if any."""
+    data = _read(image, as_json)
+    try:
+        result = check_quality(data)
+    except FaceEngineError as exc:
+        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+    if as_json:
+        out: dict[str, Any] = result.to_dict()
+        click.echo(json.dumps({k: out[k] for k in ("ok", "quality", "measures")}))
+        return
+    if result.ok:
+        click.echo(f"ok {_measures(result.measures)}")
+    else:
+        codes = ", ".join(r.code for r in result.reasons)
+        click.echo(f"refused: {codes} {_measures(result.measures)}")
+
+
+def _measures(measures: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in measures.items())
+
+
+def _read(path: Path, as_json: bool) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}", "unreadable_file", as_json)
+
+
+def _fail(message: str, code: str, as_json: bool) -> NoReturn:
+    if as_json:
+        click.echo(json.dumps({"error": code, "message": message}))
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(EXIT_UNREADABLE)

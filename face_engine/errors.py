@@ -1,0 +1,91 @@
+"""Named errors raised by the face engine.
+
+Every error carries a stable ``code`` and default messages from
+:mod:`face_engine.messages`, so callers can show the pensioner a clear message
+and log the reason without parsing exception text.
+"""
+
+from __future__ import annotations
+
+from face_engine.messages import MESSAGES
+
+
+class FaceEngineError(Exception):
+    """Base class: a bad input the engine refuses, with a message key."""
+
+    code = "face_engine_error"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.message_en)
+        self.detail = detail
+
+    @property
+    def message_fr(self) -> str:
+        """French default message for the pensioner."""
+        return MESSAGES.get(self.code, ("Erreur.", "Error."))[0]
+
+    @property
+    def message_en(self) -> str:
+        """English message."""
+        return MESSAGES.get(self.code, ("Erreur.", "Error."))[1]
+
+
+class ImageError(FaceEngineError):
+    """The uploaded bytes cannot be used as a picture."""
+
+    code = "not_an_image"
+
+
+class NotAnImage(ImageError):
+    """The bytes are not a picture at all."""
+
+    code = "not_an_image"
+
+
+class UnsupportedImageFormat(ImageError):
+    """A picture, but not in an accepted format."""
+
+    code = "unsupported_format"
+
+
+class TruncatedImage(ImageError):
+    """The picture stops before its end (an interrupted upload)."""
+
+    code = "image_truncated"
+
+
+class ImageTooLarge(ImageError):
+    """Too many bytes or too many pixels (a decompression bomb, say)."""
+
+    code = "image_too_large"
+
+
+class TemplateError(FaceEngineError):
+    """A stored face template cannot be read."""
+
+    code = "template_invalid"
+
+
+class TemplateTampered(TemplateError):
+    """The encrypted template failed authentication: altered, or wrong key."""
+
+    code = "template_tampered"
+
+
+class InvalidKey(FaceEngineError):
+    """The template encryption key is missing or malformed."""
+
+    code = "invalid_key"
+
+
+class PictureRefused(FaceEngineError):
+    """A picture failed the quality gate where a usable face was required.
+
+    ``reasons`` holds every :class:`~face_engine.messages.QualityReason`;
+    ``code`` is the first one's, for a single message.
+    """
+
+    def __init__(self, reasons: tuple) -> None:  # tuple[QualityReason, ...]
+        self.reasons = tuple(reasons)
+        self.code = self.reasons[0].code if self.reasons else "no_face"
+        super().__init__(", ".join(r.code for r in self.reasons))
