@@ -50,9 +50,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
-    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -62,12 +60,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package."""
     from .auth import bp as auth_bp
-    from .jobs import bp as jobs_bp
     from .public import bp as public_bp
     from .space import bp as space_bp
     from .staff import bp as staff_bp
 
-    for bp in (public_bp, auth_bp, space_bp, staff_bp, jobs_bp):
+    for bp in (public_bp, auth_bp, space_bp, staff_bp):
         app.register_blueprint(bp)
 
 

@@ -60,24 +60,32 @@ def register_errorhandlers(app: Flask) -> None:
     """Friendly pages for 4xx, and a reference id for unexpected errors (also logged)."""
 
     def _render(code: int, title, text, reference: str | None = None):
-        template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-        return render_template(template, code=code, title=title, text=text,
-                               reference=reference), code
+        template = (
+            "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+        )
+        return render_template(
+            template, code=code, title=title, text=text, reference=reference
+        ), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        return _render(400, _l("Page expirée"),
-                       _l("La page a expiré. Rechargez-la puis recommencez."))
+        return _render(
+            400, _l("Page expirée"), _l("La page a expiré. Rechargez-la puis recommencez.")
+        )
 
     @app.errorhandler(404)
     def not_found(err):
-        return _render(404, _l("Page introuvable"),
-                       _l("Cette page n'existe pas ou a été déplacée."))
+        return _render(
+            404, _l("Page introuvable"), _l("Cette page n'existe pas ou a été déplacée.")
+        )
 
     @app.errorhandler(429)
     def too_many(err):
-        return _render(429, _l("Trop de demandes"),
-                       _l("Trop de demandes en peu de temps. Patientez une minute puis réessayez."))
+        return _render(
+            429,
+            _l("Trop de demandes"),
+            _l("Trop de demandes en peu de temps. Patientez une minute puis réessayez."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -87,6 +95,9 @@ def register_errorhandlers(app: Flask) -> None:
     def unexpected(err: Exception):
         reference = secrets.token_hex(4).upper()
         log.exception("unexpected error, reference %s", reference)
-        return _render(500, _l("Une erreur est survenue"),
-                       _l("Nous n'avons pas pu afficher cette page. Réessayez plus tard."),
-                       reference)
+        return _render(
+            500,
+            _l("Une erreur est survenue"),
+            _l("Nous n'avons pas pu afficher cette page. Réessayez plus tard."),
+            reference,
+        )

@@ -48,8 +48,9 @@ def text_direction(lang: str | None = None) -> str:
 def money(centimes: int, lang: str | None = None) -> str:
     """Format integer centimes as MAD in the language's conventions (9 879,43 MAD)."""
     locale = {"ar": "ar_MA", "en": "en_GB", "fr": "fr_MA"}.get(lang or current_lang(), "fr_MA")
-    return format_currency(centimes / 100, "MAD", locale=locale, format="#,##0.00 ¤",
-                           currency_digits=False)
+    return format_currency(
+        centimes / 100, "MAD", locale=locale, format="#,##0.00 ¤", currency_digits=False
+    )
 
 
 def short_date(value: date | datetime | None, lang: str | None = None) -> str:

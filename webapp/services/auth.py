@@ -29,7 +29,11 @@ def _register_failure(account: Pensioner | StaffUser, now: datetime) -> None:
 
 
 def authenticate_pensioner(
-    session: Session, dp_number: str, password: str, *, ip: str | None = None,
+    session: Session,
+    dp_number: str,
+    password: str,
+    *,
+    ip: str | None = None,
     now: datetime | None = None,
 ) -> Pensioner:
     """The pensioner whose DP number and password match, else a named error."""
@@ -41,20 +45,38 @@ def authenticate_pensioner(
     if pensioner is None or not ok or pensioner.account_status == AccountStatus.NOT_ENROLLED:
         if pensioner is not None:
             _register_failure(pensioner, now)
-            audit.record(session, "login_failed", actor_type="pensioner", actor_id=pensioner.id,
-                         target_type="pensioner", target_id=pensioner.id, ip=ip)
+            audit.record(
+                session,
+                "login_failed",
+                actor_type="pensioner",
+                actor_id=pensioner.id,
+                target_type="pensioner",
+                target_id=pensioner.id,
+                ip=ip,
+            )
             session.commit()
         raise InvalidCredentials()
     pensioner.failed_logins = 0
     pensioner.locked_until = None
-    audit.record(session, "login", actor_type="pensioner", actor_id=pensioner.id,
-                 target_type="pensioner", target_id=pensioner.id, ip=ip)
+    audit.record(
+        session,
+        "login",
+        actor_type="pensioner",
+        actor_id=pensioner.id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+        ip=ip,
+    )
     session.commit()
     return pensioner
 
 
 def authenticate_staff(
-    session: Session, email: str, password: str, *, ip: str | None = None,
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None = None,
     now: datetime | None = None,
 ) -> StaffUser:
     """The active staff account with this e-mail and password, else a named error."""
@@ -66,8 +88,9 @@ def authenticate_staff(
     if staff is None or not ok or not staff.active:
         if staff is not None:
             _register_failure(staff, now)
-            audit.record(session, "staff_login_failed", actor_type="staff", actor_id=staff.id,
-                         ip=ip)
+            audit.record(
+                session, "staff_login_failed", actor_type="staff", actor_id=staff.id, ip=ip
+            )
             session.commit()
         raise InvalidCredentials()
     staff.failed_logins = 0
@@ -78,8 +101,12 @@ def authenticate_staff(
 
 
 def change_password(
-    session: Session, account: Pensioner | StaffUser, current: str, new: str,
-    *, ip: str | None = None,
+    session: Session,
+    account: Pensioner | StaffUser,
+    current: str,
+    new: str,
+    *,
+    ip: str | None = None,
 ) -> None:
     """Replace the password after checking the current one; ends other sessions."""
     if not verify_password(account.password_hash, current):
@@ -91,6 +118,13 @@ def change_password(
         account.must_change_password = False
         account.account_status = AccountStatus.ACTIVE.value
         account.updated_at = utcnow()
-    audit.record(session, "password_changed", actor_type=kind, actor_id=account.id,
-                 target_type=kind, target_id=account.id, ip=ip)
+    audit.record(
+        session,
+        "password_changed",
+        actor_type=kind,
+        actor_id=account.id,
+        target_type=kind,
+        target_id=account.id,
+        ip=ip,
+    )
     session.commit()

@@ -23,8 +23,19 @@ from . import audit
 from .passwords import hash_password, temporary_password
 
 PENSIONER_HEADER = [
-    "dp_number", "last_name", "first_name", "birth_date", "nationality", "passport_number",
-    "id_number", "email", "gsm", "address", "city", "country", "language",
+    "dp_number",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "nationality",
+    "passport_number",
+    "id_number",
+    "email",
+    "gsm",
+    "address",
+    "city",
+    "country",
+    "language",
 ]
 PAYMENT_HEADER = ["dp_number", "period", "pay_date", "gross", "igr", "net", "method"]
 METHODS = {"virement", "mandat", "cheque"}
@@ -146,8 +157,13 @@ def import_pensioners(session: Session, text: str, *, actor: str = "operator") -
                 report.updated += 1
             else:
                 report.unchanged += 1
-        audit.record(session, "registry_import_pensioners", actor_type=actor,
-                     created=report.created, updated=report.updated)
+        audit.record(
+            session,
+            "registry_import_pensioners",
+            actor_type=actor,
+            created=report.created,
+            updated=report.updated,
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -178,9 +194,17 @@ def import_payments(session: Session, text: str, *, actor: str = "operator") -> 
             if key in seen:
                 raise ValueError(f"payment {dp} {row['period']} appears twice in the file")
             seen.add(key)
-            parsed.append({"pensioner_id": pensioners[dp], "period": row["period"],
-                           "pay_date": _date(row["pay_date"], "pay_date"), "gross": gross,
-                           "igr": igr, "net": net, "method": method})
+            parsed.append(
+                {
+                    "pensioner_id": pensioners[dp],
+                    "period": row["period"],
+                    "pay_date": _date(row["pay_date"], "pay_date"),
+                    "gross": gross,
+                    "igr": igr,
+                    "net": net,
+                    "method": method,
+                }
+            )
         except ValueError as exc:
             errors.append((line, str(exc)))
     if errors:
@@ -199,8 +223,13 @@ def import_payments(session: Session, text: str, *, actor: str = "operator") -> 
                 setattr(current, key, values[key])
             report.updated += bool(changed)
             report.unchanged += not changed
-        audit.record(session, "registry_import_payments", actor_type=actor,
-                     created=report.created, updated=report.updated)
+        audit.record(
+            session,
+            "registry_import_payments",
+            actor_type=actor,
+            created=report.created,
+            updated=report.updated,
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -208,8 +237,9 @@ def import_payments(session: Session, text: str, *, actor: str = "operator") -> 
     return report
 
 
-def reset_access(session: Session, dp_number: str, *, actor_type: str = "operator",
-                 actor_id: int | None = None) -> str:
+def reset_access(
+    session: Session, dp_number: str, *, actor_type: str = "operator", actor_id: int | None = None
+) -> str:
     """Give the pensioner a random temporary password to change at next login; return it."""
     pensioner = session.exec(
         select(Pensioner).where(Pensioner.dp_number == dp_number.strip().upper())
@@ -224,7 +254,13 @@ def reset_access(session: Session, dp_number: str, *, actor_type: str = "operato
     pensioner.locked_until = None
     if pensioner.account_status == AccountStatus.NOT_ENROLLED.value:
         pensioner.account_status = AccountStatus.INACTIVE.value
-    audit.record(session, "access_reset", actor_type=actor_type, actor_id=actor_id,
-                 target_type="pensioner", target_id=pensioner.id)
+    audit.record(
+        session,
+        "access_reset",
+        actor_type=actor_type,
+        actor_id=actor_id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+    )
     session.commit()
     return password

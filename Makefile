@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine (as root):
+#   make run   — install, migrate a SQLite database in instance/, seed the demo, serve :5000
+#   make test  — install, then run the whole test suite
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: setup translations run test lint bench worker clean
+
+setup:
+	bash scripts/setup.sh
+
+translations: setup
+	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -f -d webapp/translations; fi
+
+run: translations
+	env -u DATABASE_URL -u REDIS_URL $(FLASK) db upgrade
+	env -u DATABASE_URL -u REDIS_URL $(FLASK) demo seed --if-empty
+	env -u DATABASE_URL -u REDIS_URL $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check webapp jobs tests/*.py
+
+bench: translations
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/face.py
+	$(BIN)/python bench/nfc.py
+
+worker: setup
+	$(FLASK) jobs worker
+
+clean:
+	rm -rf $(VENV) instance node_modules .pytest_cache

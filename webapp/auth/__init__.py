@@ -1,0 +1,7 @@
+"""Pensioner login, logout and password change."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,100 @@
+"""Annual pension attestations: totals, verification codes and the cached PDF."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..errors import NotFound
+from ..models import Attestation, Payment, Pensioner
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    """A 12-character verification code, grouped by 4 to be read over the phone."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def normalise_code(code: str) -> str:
+    """Accept codes typed in lower case, with or without dashes or spaces."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def available_years(session: Session, pensioner_id: int) -> list[int]:
+    """Years with at least one payment, newest first."""
+    periods = session.exec(select(Payment.period).where(Payment.pensioner_id == pensioner_id)).all()
+    return sorted({int(p[:4]) for p in periods}, reverse=True)
+
+
+def year_totals(session: Session, pensioner_id: int, year: int) -> tuple[int, int, int, int]:
+    """(gross, igr, net, count) of the payments for ``year``."""
+    row = session.exec(
+        select(
+            func.coalesce(func.sum(Payment.gross), 0),
+            func.coalesce(func.sum(Payment.igr), 0),
+            func.coalesce(func.sum(Payment.net), 0),
+            func.count(Payment.id),
+        ).where(Payment.pensioner_id == pensioner_id, Payment.period.startswith(f"{year}-"))
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def get_or_issue(session: Session, pensioner: Pensioner, year: int) -> Attestation:
+    """The attestation for ``year``, issued on first request.
+
+    If payments for that year changed since (a re-import), the totals are
+    refreshed and the cached PDF dropped, so a document never disagrees
+    with the payments; the code stays the same.
+    """
+    gross, igr, net, count = year_totals(session, pensioner.id, year)
+    if count == 0:
+        raise NotFound()
+    attestation = session.exec(
+        select(Attestation).where(
+            Attestation.pensioner_id == pensioner.id, Attestation.year == year
+        )
+    ).first()
+    if attestation is None:
+        attestation = Attestation(
+            pensioner_id=pensioner.id,
+            year=year,
+            gross_total=gross,
+            igr_total=igr,
+            net_total=net,
+            payment_count=count,
+            code=new_code(),
+        )
+        session.add(attestation)
+        session.commit()
+    elif (
+        attestation.gross_total,
+        attestation.igr_total,
+        attestation.net_total,
+        attestation.payment_count,
+    ) != (gross, igr, net, count):
+        attestation.gross_total, attestation.igr_total = gross, igr
+        attestation.net_total, attestation.payment_count = net, count
+        attestation.pdf = None
+        attestation.pdf_rendered_at = None
+        session.commit()
+    return attestation
+
+
+def find_by_code(session: Session, code: str) -> tuple[Attestation, Pensioner] | None:
+    """The attestation and its holder for a verification code, if genuine."""
+    row = session.exec(
+        select(Attestation, Pensioner)
+        .join(Pensioner, Pensioner.id == Attestation.pensioner_id)
+        .where(Attestation.code == normalise_code(code))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def initials(pensioner: Pensioner) -> str:
+    """ "M. B." style initials: enough to match a document, not to identify someone."""
+    return f"{pensioner.first_name[:1].upper()}. {pensioner.last_name[:1].upper()}."

@@ -1,0 +1,213 @@
+"""Demo data: agencies, staff, pensioners at home and abroad, 8 years of payments."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from ..models import AccountStatus, Agency, Pensioner, StaffUser
+from ..models.money import Payment
+from . import pensioners as pensioner_svc
+from .passwords import hash_password
+
+AGENCIES = [
+    ("CAS", "Agence Casablanca Centre", "Casablanca", "100, boulevard Abdelmoumen"),
+    ("RAB", "Agence Rabat Agdal", "Rabat", "12, avenue de France"),
+    ("MAR", "Agence Marrakech Guéliz", "Marrakech", "5, avenue Mohammed V"),
+    ("TNG", "Agence Tanger", "Tanger", "33, boulevard Pasteur"),
+    ("FES", "Agence Fès", "Fès", "8, avenue Hassan II"),
+]
+STAFF = [
+    ("conseiller@demo.dialvie.ma", "Salma Bennani", "adviser", "CAS", "Conseil2026!"),
+    ("admin@demo.dialvie.ma", "Youssef Alaoui", "admin", "RAB", "Admin2026!"),
+]
+# dp, last, first, birth, nationality, passport, id, email, gsm, address, city, country,
+# language, monthly gross (MAD), password
+PENSIONERS = [
+    (
+        "DP100001",
+        "BENANI",
+        "Mohammed",
+        date(1948, 3, 12),
+        "MAR",
+        "AB1234567",
+        "BE123456",
+        "m.benani@example.ma",
+        "+212612345678",
+        "12, rue Ibn Batouta",
+        "Casablanca",
+        "MAR",
+        "fr",
+        11200.00,
+        "Demo2026!",
+    ),
+    (
+        "DP100002",
+        "EL IDRISSI",
+        "Fatima",
+        date(1941, 11, 2),
+        "MAR",
+        "AC7654321",
+        "C456789",
+        "f.elidrissi@example.ma",
+        "+212661112233",
+        "4, derb Sidi Bouloukat",
+        "Marrakech",
+        "MAR",
+        "ar",
+        6350.50,
+        "Demo2026!",
+    ),
+    (
+        "DP100003",
+        "OUAZZANI",
+        "Ahmed",
+        date(1950, 7, 30),
+        "MAR",
+        "AD5551234",
+        "D998877",
+        "a.ouazzani@example.fr",
+        "+33612345678",
+        "18, rue de la République",
+        "Lyon",
+        "FRA",
+        "fr",
+        9879.43,
+        "Demo2026!",
+    ),
+    (
+        "DP100004",
+        "TAZI",
+        "Khadija",
+        date(1945, 1, 18),
+        "MAR",
+        "AE1112223",
+        "E112233",
+        "k.tazi@example.be",
+        "+32470123456",
+        "7, avenue Louise",
+        "Bruxelles",
+        "BEL",
+        "fr",
+        8420.00,
+        "Demo2026!",
+    ),
+    (
+        "DP100005",
+        "MARTIN",
+        "Jean",
+        date(1952, 5, 4),
+        "FRA",
+        "18FR12345",
+        None,
+        "j.martin@example.fr",
+        "+33698765432",
+        "2, rue Victor Hugo",
+        "Bordeaux",
+        "FRA",
+        "en",
+        7300.00,
+        "Demo2026!",
+    ),
+]
+IGR_RATE = 0.12
+
+
+def _payments_for(
+    pensioner_id: int, monthly_gross: float, first_year: int, last_period: tuple[int, int]
+) -> list[Payment]:
+    rows = []
+    year, month = first_year, 1
+    while (year, month) <= last_period:
+        gross = round(monthly_gross * 100)
+        igr = round(gross * IGR_RATE)
+        pay_month, pay_year = (1, year + 1) if month == 12 else (month + 1, year)
+        rows.append(
+            Payment(
+                pensioner_id=pensioner_id,
+                period=f"{year}-{month:02d}",
+                pay_date=date(pay_year, pay_month, 1),
+                gross=gross,
+                igr=igr,
+                net=gross - igr,
+                method="virement",
+            )
+        )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return rows
+
+
+def seed(session: Session, *, if_empty: bool = False, today: date | None = None) -> bool:
+    """Create the demo data set; returns False if it was already there."""
+    today = today or date.today()
+    if session.exec(select(Pensioner).where(Pensioner.dp_number == PENSIONERS[0][0])).first():
+        return False
+    if if_empty and session.exec(select(Pensioner)).first():
+        return False
+    agencies = {}
+    for code, name, city, address in AGENCIES:
+        agency = session.exec(select(Agency).where(Agency.code == code)).first()
+        if agency is None:
+            agency = Agency(code=code, name=name, city=city, address=address, phone="+212522000000")
+            session.add(agency)
+            session.flush()
+        agencies[code] = agency
+    for email, name, role, agency_code, password in STAFF:
+        if not session.exec(select(StaffUser).where(StaffUser.email == email)).first():
+            session.add(
+                StaffUser(
+                    email=email,
+                    name=name,
+                    role=role,
+                    agency_id=agencies[agency_code].id,
+                    password_hash=hash_password(password),
+                )
+            )
+    last_period = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    for (
+        dp,
+        last,
+        first,
+        birth,
+        nat,
+        passport,
+        id_no,
+        email,
+        gsm,
+        address,
+        city,
+        country,
+        lang,
+        gross,
+        password,
+    ) in PENSIONERS:
+        p = Pensioner(
+            dp_number=dp,
+            last_name=last,
+            first_name=first,
+            birth_date=birth,
+            nationality=nat,
+            passport_number=passport,
+            id_number=id_no,
+            email=email,
+            gsm=gsm,
+            address=address,
+            city=city,
+            country=country,
+            language=lang,
+            marital_status="married",
+            children=3,
+            account_status=AccountStatus.ACTIVE.value,
+            password_hash=hash_password(password),
+        )
+        session.add(p)
+        session.flush()
+        session.add_all(_payments_for(p.id, gross, today.year - 8, last_period))
+        pensioner_svc.add_alert(session, p.id, "welcome")
+        pensioner_svc.add_alert(
+            session, p.id, "payment_made", period=f"{last_period[0]}-{last_period[1]:02d}"
+        )
+        pensioner_svc.add_alert(session, p.id, "attestation_available", year=today.year - 1)
+    session.commit()
+    return True

@@ -1,0 +1,103 @@
+"""The pensioner's own data: payments, alerts and contact details."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..errors import WrongPassword
+from ..models import Alert, Payment, Pensioner, utcnow
+from . import audit
+from .passwords import verify_password
+
+CONTACT_FIELDS = ("marital_status", "children", "email", "gsm", "address", "city", "country")
+
+
+def payments(session: Session, pensioner_id: int, limit: int | None = None) -> list[Payment]:
+    """Payments newest first."""
+    query = (
+        select(Payment).where(Payment.pensioner_id == pensioner_id).order_by(Payment.period.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def alerts(session: Session, pensioner_id: int) -> list[Alert]:
+    """Alerts newest first."""
+    return list(
+        session.exec(
+            select(Alert)
+            .where(Alert.pensioner_id == pensioner_id)
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+        ).all()
+    )
+
+
+def unread_count(session: Session, pensioner_id: int) -> int:
+    """How many alerts the pensioner has not opened yet."""
+    return int(
+        session.exec(
+            select(func.count(Alert.id)).where(
+                Alert.pensioner_id == pensioner_id, Alert.read_at.is_(None)
+            )
+        ).one()
+    )
+
+
+def mark_alerts_read(session: Session, pensioner_id: int) -> int:
+    """Mark every alert read (done when the list is shown); returns how many changed."""
+    now = utcnow()
+    unread = session.exec(
+        select(Alert).where(Alert.pensioner_id == pensioner_id, Alert.read_at.is_(None))
+    ).all()
+    for alert in unread:
+        alert.read_at = now
+    session.commit()
+    return len(unread)
+
+
+def add_alert(
+    session: Session,
+    pensioner_id: int,
+    kind: str,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    **params,
+) -> Alert:
+    """Add an alert (committed by the caller's transaction)."""
+    alert = Alert(pensioner_id=pensioner_id, kind=kind, title=title, body=body, params=params)
+    session.add(alert)
+    return alert
+
+
+def update_contact(
+    session: Session,
+    pensioner: Pensioner,
+    values: dict,
+    *,
+    password: str | None,
+    ip: str | None = None,
+) -> list[str]:
+    """Save contact details; a new e-mail needs the password. Returns the changed fields."""
+    changed = [f for f in CONTACT_FIELDS if f in values and getattr(pensioner, f) != values[f]]
+    if "email" in changed and not verify_password(pensioner.password_hash, password or ""):
+        raise WrongPassword()
+    if not changed:
+        return []
+    for field in changed:
+        setattr(pensioner, field, values[field])
+    pensioner.updated_at = utcnow()
+    audit.record(
+        session,
+        "contact_updated",
+        actor_type="pensioner",
+        actor_id=pensioner.id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+        ip=ip,
+        fields=changed,
+    )
+    session.commit()
+    return changed

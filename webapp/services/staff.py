@@ -1,0 +1,47 @@
+"""What advisers look up: pensioner search and the pensioner's file."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..models import AuditEvent, Pensioner
+
+
+def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pensioner]:
+    """By DP number, passport or ID number (exact or prefix), or by name (contains)."""
+    q = query.strip()
+    if len(q) < 2:
+        return []
+    up = q.upper()
+    like = f"%{q.lower()}%"
+    name = func.lower(Pensioner.first_name + " " + Pensioner.last_name)
+    name_rev = func.lower(Pensioner.last_name + " " + Pensioner.first_name)
+    return list(
+        session.exec(
+            select(Pensioner)
+            .where(
+                or_(
+                    Pensioner.dp_number.startswith(up),
+                    Pensioner.passport_number == up,
+                    Pensioner.id_number == up,
+                    name.like(like),
+                    name_rev.like(like),
+                )
+            )
+            .order_by(Pensioner.last_name, Pensioner.first_name)
+            .limit(limit)
+        ).all()
+    )
+
+
+def audit_trail(session: Session, pensioner_id: int, limit: int = 100) -> list[AuditEvent]:
+    """Events about this pensioner, newest first."""
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "pensioner", AuditEvent.target_id == pensioner_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        ).all()
+    )

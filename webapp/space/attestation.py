@@ -1,0 +1,105 @@
+""" "Mon attestation": choose a year, see totals, render the PDF in a job, download it."""
+
+from flask import abort, make_response, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlmodel import select
+
+from jobs import pdf as pdf_jobs
+from jobs.queue import enqueue, job_status
+
+from ..auth.users import current_pensioner, pensioner_required
+from ..db import get_session
+from ..errors import NotFound
+from ..models import Attestation
+from ..render import render_page
+from ..services import attestations as svc
+from . import bp
+
+
+@bp.route("/attestation")
+@pensioner_required
+def attestation():
+    """The year chooser and the totals of the chosen year."""
+    pensioner = current_pensioner()
+    session = get_session()
+    years = svc.available_years(session, pensioner.id)
+    year = request.args.get("year", type=int) or (years[0] if years else None)
+    if year is not None and year not in years:
+        abort(404)
+    totals = svc.year_totals(session, pensioner.id, year) if year else None
+    return render_page(
+        "space/attestation.html", title=_l("Mon attestation"), years=years, year=year, totals=totals
+    )
+
+
+@bp.route("/attestation/<int:year>/pdf", methods=["POST"])
+@pensioner_required
+def attestation_render(year: int):
+    """Issue the attestation and start (or reuse) the PDF render; the page then polls."""
+    pensioner = current_pensioner()
+    try:
+        att = svc.get_or_issue(get_session(), pensioner, year)
+    except NotFound:
+        abort(404)
+    if att.pdf is not None:
+        return _ready(att)
+    job_id = enqueue(
+        "attestation_pdf", pdf_jobs.render_attestation, att.id, pensioner_id=pensioner.id
+    )
+    return job_poll(job_id)
+
+
+def _ready(att: Attestation):
+    return render_page("space/attestation_ready.html", title=_l("Mon attestation"), att=att)
+
+
+@bp.route("/jobs/<job_id>")
+@pensioner_required
+def job_poll(job_id: str):
+    """The polling partial: progress while running, the outcome when done."""
+    job = job_status(job_id)
+    if job is None or job.pensioner_id != current_user.id:
+        abort(404)
+    if job.status == "finished" and job.kind == "attestation_pdf":
+        att = get_session().get(Attestation, job.result["attestation_id"])
+        return _ready(att)
+    return render_page("space/job.html", title=_l("Mon attestation"), job=job)
+
+
+@bp.route("/attestation/<int:year>.pdf")
+@pensioner_required
+def attestation_download(year: int):
+    """The cached PDF; if it is not rendered yet, back to the attestation screen."""
+    pensioner = current_pensioner()
+    att = (
+        get_session()
+        .exec(
+            select(Attestation).where(
+                Attestation.pensioner_id == pensioner.id, Attestation.year == year
+            )
+        )
+        .first()
+    )
+    if att is None or att.pdf is None:
+        return redirect(url_for("space.attestation", year=year))
+    response = make_response(att.pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="attestation-{pensioner.dp_number}-{year}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
+@pensioner_required
+def job_retry(job_id: str):
+    """Start a failed job again with the same arguments."""
+    job = job_status(job_id)
+    if job is None or job.pensioner_id != current_user.id:
+        abort(404)
+    if job.status != "failed":
+        return job_poll(job_id)
+    new_id = enqueue(job.kind, job.args["func"], *job.args["args"], pensioner_id=job.pensioner_id)
+    return job_poll(new_id)

@@ -1,0 +1,103 @@
+"""Home, payments, contact details and alerts."""
+
+from flask import flash, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..auth.users import current_pensioner, pensioner_required
+from ..db import get_session
+from ..errors import WrongPassword
+from ..render import render_page
+from ..services import attestations
+from ..services import pensioners as svc
+from . import bp
+from .forms import COUNTRIES, ContactForm
+
+
+@bp.route("/")
+@pensioner_required
+def home():
+    """The home screen: last payment, shortcuts."""
+    pensioner = current_pensioner()
+    latest = svc.payments(get_session(), pensioner.id, limit=1)
+    return render_page(
+        "space/home.html",
+        title=_l("Accueil"),
+        pensioner=pensioner,
+        latest=latest[0] if latest else None,
+    )
+
+
+@bp.route("/payments")
+@pensioner_required
+def payments():
+    """ "Mes paiements de pension": months newest first, each expandable."""
+    pensioner = current_pensioner()
+    return render_page(
+        "space/payments.html",
+        title=_l("Mes paiements de pension"),
+        payments=svc.payments(get_session(), pensioner.id),
+    )
+
+
+@bp.route("/alerts")
+@pensioner_required
+def alerts():
+    """ "Mes alertes": newest first; opening the list marks them read."""
+    pensioner = current_pensioner()
+    session = get_session()
+    items = svc.alerts(session, pensioner.id)
+    unread_ids = {a.id for a in items if a.read_at is None}
+    svc.mark_alerts_read(session, pensioner.id)
+    return render_page(
+        "space/alerts.html", title=_l("Mes alertes"), alerts=items, unread_ids=unread_ids
+    )
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@pensioner_required
+def contact():
+    """ "Mes coordonnées": validated, and a new e-mail needs the password again."""
+    pensioner = current_pensioner()
+    form = ContactForm(obj=pensioner)
+    if pensioner.country not in dict(COUNTRIES):
+        form.country.choices = [*COUNTRIES, (pensioner.country, pensioner.country)]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                changed = svc.update_contact(
+                    get_session(),
+                    pensioner,
+                    form.values(),
+                    password=form.password.data,
+                    ip=request.remote_addr,
+                )
+            except WrongPassword:
+                form.password.errors = [_("Saisissez votre mot de passe pour changer l'e-mail.")]
+                status = 422
+            else:
+                flash(
+                    _("Vos coordonnées ont été enregistrées.")
+                    if changed
+                    else _("Aucune modification."),
+                    "success",
+                )
+        else:
+            status = 422
+    return render_page("space/contact.html", title=_l("Mes coordonnées"), form=form, status=status)
+
+
+@bp.app_context_processor
+def space_context():
+    """The unread-alert count for the shortcut bar."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and current_user.is_pensioner:
+        return {
+            "unread_alerts": svc.unread_count(get_session(), current_user.id),
+            "attestation_years": lambda: attestations.available_years(
+                get_session(), current_user.id
+            ),
+        }
+    return {"unread_alerts": 0}

@@ -1,0 +1,7 @@
+"""The staff view for agency advisers and administrators."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from . import admin, routes  # noqa: E402,F401

@@ -1,0 +1,39 @@
+"""Admin forms: agencies and staff accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=10),
+            Regexp(r"^[A-Z0-9-]+$", message=_l("Majuscules et chiffres.")),
+        ],
+    )
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
+    city = StringField(_l("Ville"), validators=[DataRequired(), Length(max=100)])
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=20)])
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Regexp(EMAIL_RE, message=_l("Adresse e-mail invalide.")),
+        ],
+    )
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(
+        _l("Rôle"), choices=[("adviser", _l("Conseiller")), ("admin", _l("Administrateur"))]
+    )
+    agency_id = SelectField(_l("Agence"), coerce=int, validators=[Optional()])

@@ -1,0 +1,98 @@
+"""Staff login, pensioner search and the pensioner's file. Every action is audited."""
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.forms import StaffLoginForm
+from ..auth.users import end_session, staff_required, start_session
+from ..db import get_session
+from ..errors import InvalidCredentials, LoginThrottled
+from ..extensions import limiter
+from ..models import Pensioner
+from ..render import render_page, safe_next
+from ..services import audit
+from ..services import auth as auth_service
+from ..services import pensioners as pensioner_svc
+from ..services import staff as svc
+from . import bp
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_IP_LIMIT"]
+
+
+def log_action(action: str, **kwargs) -> None:
+    """Audit a staff action (committed with the request's work)."""
+    audit.record(
+        get_session(),
+        action,
+        actor_type="staff",
+        actor_id=current_user.id,
+        ip=request.remote_addr,
+        **kwargs,
+    )
+    get_session().commit()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+def login():
+    """E-mail + password; a pensioner session is ended, never shared."""
+    form = StaffLoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            staff = auth_service.authenticate_staff(
+                get_session(), form.email.data, form.password.data, ip=request.remote_addr
+            )
+        except (InvalidCredentials, LoginThrottled) as exc:
+            error = exc.message
+        else:
+            start_session("s", staff)
+            return redirect(safe_next(request.args.get("next")) or url_for("staff.search"))
+    status = 422 if (error or form.errors) else 200
+    return render_page(
+        "staff/login.html", title=_l("Espace conseillers"), form=form, error=error, status=status
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the staff session."""
+    if current_user.is_authenticated and current_user.is_staff:
+        log_action("staff_logout")
+    end_session()
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/")
+@staff_required()
+def search():
+    """Search by DP number, name, passport or national ID number."""
+    query = request.args.get("q", "").strip()[:100]
+    results = svc.search_pensioners(get_session(), query) if query else []
+    if query:
+        log_action("staff_search", query=query, results=len(results))
+    return render_page(
+        "staff/search.html", title=_l("Rechercher un allocataire"), query=query, results=results
+    )
+
+
+@bp.route("/pensioners/<int:pensioner_id>")
+@staff_required()
+def pensioner(pensioner_id: int):
+    """The pensioner's file: status, payments, alerts, audit trail."""
+    session = get_session()
+    p = session.get(Pensioner, pensioner_id)
+    if p is None:
+        abort(404)
+    log_action("staff_view_pensioner", target_type="pensioner", target_id=p.id)
+    return render_page(
+        "staff/pensioner.html",
+        title=_l("Dossier allocataire"),
+        p=p,
+        payments=pensioner_svc.payments(session, p.id, limit=24),
+        alerts=pensioner_svc.alerts(session, p.id)[:20],
+        trail=svc.audit_trail(session, p.id),
+    )
