@@ -1,0 +1,79 @@
+"""LDS files of test passports: DG1 from MRZ fields, DG2 around a face JPEG, DG15."""
+
+from __future__ import annotations
+
+import functools
+import io
+
+from .bac import check_digit
+from .tlv import tlv
+
+
+def td3_mrz(surname: str, given: str, number: str, nationality: str, birth: str, sex: str,
+            expiry: str, issuing: str | None = None, optional: str = "") -> str:
+    """A TD3 (passport) MRZ of 88 characters with correct check digits."""
+    issuing = issuing or nationality
+    name = f"{surname}<<{given.replace(' ', '<')}".upper()
+    l1 = f"P<{issuing:<3}{name}".replace(" ", "<").ljust(44, "<")[:44]
+    num = number.ljust(9, "<")
+    opt = optional.ljust(14, "<")
+    part = f"{num}{check_digit(num)}{nationality:<3}{birth}{check_digit(birth)}{sex}" \
+           f"{expiry}{check_digit(expiry)}{opt}{check_digit(opt)}"
+    composite = num + check_digit(num) + birth + check_digit(birth) + expiry \
+        + check_digit(expiry) + opt + check_digit(opt)
+    l2 = (part + check_digit(composite)).replace(" ", "<")
+    return l1 + l2
+
+
+def dg1_file(mrz: str) -> bytes:
+    return tlv(0x61, tlv(0x5F1F, mrz.encode("ascii")))
+
+
+def _iso19794(image: bytes, width: int, height: int, jpeg2000: bool = False) -> bytes:
+    image_info = bytes([1, 1 if jpeg2000 else 0]) + width.to_bytes(2, "big") \
+        + height.to_bytes(2, "big") + bytes([1, 2]) + b"\x00\x00" + b"\x00\x00"
+    face_info = (20 + 12 + len(image)).to_bytes(4, "big") + b"\x00\x00" + bytes(14)
+    body = face_info + image_info + image
+    header = b"FAC\x00" + b"010\x00" + (14 + len(body)).to_bytes(4, "big") + b"\x00\x01"
+    return header + body
+
+
+def dg2_file(image: bytes, width: int, height: int, *, encoding: str = "19794",
+             jpeg2000: bool = False) -> bytes:
+    """DG2 holding one face, as ISO/IEC 19794-5 (5F2E) or 39794-5 (7F2E) data."""
+    bht = tlv(0xA1, tlv(0x80, b"\x01\x01"), tlv(0x81, b"\x02"), tlv(0x87, b"\x01\x01"),
+              tlv(0x88, b"\x00\x08"))
+    if encoding == "39794":
+        # Simplified ISO/IEC 39794-5 face image data block: version, then a
+        # representation whose image data sits in a context-specific element.
+        block = tlv(0x7F2E, tlv(0xA0, tlv(0x80, b"\x00")),
+                    tlv(0xA1, tlv(0x30, tlv(0xA0, tlv(0x80, image)),
+                                  tlv(0xA1, tlv(0x80, width.to_bytes(2, "big")),
+                                        tlv(0x81, height.to_bytes(2, "big"))))))
+    else:
+        block = tlv(0x5F2E, _iso19794(image, width, height, jpeg2000))
+    return tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01"), tlv(0x7F60, bht, block)))
+
+
+@functools.lru_cache(maxsize=4)
+def face_jpeg(quality: int = 80, fmt: str = "JPEG") -> tuple[bytes, int, int]:
+    """A realistic ~20 KB passport-style face: the astronaut test image cropped to the face.
+
+    Falls back to a drawn face when scikit-image is not installed.
+    """
+    from PIL import Image, ImageDraw
+
+    try:
+        from skimage import data
+
+        im = Image.fromarray(data.astronaut()).crop((140, 10, 290, 200)).resize((300, 380))
+    except ImportError:
+        im = Image.new("RGB", (300, 380), (200, 210, 225))
+        d = ImageDraw.Draw(im)
+        d.ellipse((70, 60, 230, 280), fill=(224, 180, 150))
+        d.ellipse((110, 140, 135, 155), fill=(60, 40, 30))
+        d.ellipse((165, 140, 190, 155), fill=(60, 40, 30))
+        d.arc((115, 190, 185, 240), 20, 160, fill=(150, 60, 60), width=4)
+    buf = io.BytesIO()
+    im.save(buf, fmt, quality=quality) if fmt == "JPEG" else im.save(buf, fmt)
+    return buf.getvalue(), im.size[0], im.size[1]

@@ -1,0 +1,424 @@
+"""Sans-IO eMRTD terminal: it writes command APDUs and reads response APDUs, no I/O.
+
+Use it like h11: ask ``commands()`` for the next batch, send it by any means
+(a desk reader, a phone relay, the simulator), hand the answers to ``feed()``
+in the same order, repeat until ``done``. Because the secure messaging counter
+(SSC) is predictable, a whole batch of protected READ BINARY commands is
+wrapped in advance and the answers are checked in order, so a relayed read
+costs a handful of network round trips instead of one per APDU.
+
+Every state and the states it may move to are in ``TRANSITIONS``; the handler
+of each state is ``_on_<state>``. ``to_state()``/``from_state()`` let a web
+relay resume the read in another request or process.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from enum import StrEnum
+
+from . import pace
+from .apdu import (
+    SW_END_OF_FILE,
+    SW_FILE_NOT_FOUND,
+    SW_OK,
+    SW_WRONG_LENGTH,
+    Command,
+    read_binary,
+    select_aid,
+    select_ef,
+    split_response,
+)
+from .bac import MRZInfo, bac_keys, external_authenticate_data, session_from_response
+from .crypto import AES, DES3
+from .errors import (
+    BacFailed,
+    ChipRemoved,
+    MalformedResponse,
+    NfcError,
+    PaceFailed,
+    StatusWordError,
+    error_from_dict,
+)
+from .lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS, MANDATORY, OPTIONAL, com_data_groups
+from .reading import FileSet
+from .sm import SMKeys, protect, unprotect
+from .tlv import parse_one, require
+
+
+class State(StrEnum):
+    INIT = "init"  # waiting for EF.CardAccess, SELECT applet, GET CHALLENGE
+    BAC_AUTH = "bac_auth"  # waiting for EXTERNAL AUTHENTICATE
+    PACE_MAP = "pace_map"  # waiting for MSE:Set AT, nonce, mapping keys
+    PACE_AGREE = "pace_agree"  # waiting for the chip's ephemeral key
+    READING = "reading"  # secure messaging: files, then active authentication
+    DONE = "done"
+    FAILED = "failed"
+
+
+TRANSITIONS: dict[State, set[State]] = {
+    State.INIT: {State.BAC_AUTH, State.PACE_MAP, State.FAILED},
+    State.BAC_AUTH: {State.READING, State.FAILED},
+    State.PACE_MAP: {State.PACE_AGREE, State.INIT, State.FAILED},
+    State.PACE_AGREE: {State.READING, State.FAILED},
+    State.READING: {State.READING, State.DONE, State.FAILED},
+    State.DONE: set(),
+    State.FAILED: set(),
+}
+
+DEFAULT_MAX_BATCH = 64
+STATE_VERSION = 1
+
+
+class Terminal:
+    """Reads an eMRTD: PACE when EF.CardAccess offers it, else BAC, then the LDS files.
+
+    ``aa_challenge`` (8 bytes chosen by the server) enables active authentication
+    when the chip has DG15. ``max_batch`` caps the commands in one batch.
+    """
+
+    def __init__(
+        self,
+        mrz: MRZInfo | str,
+        *,
+        aa_challenge: bytes | None = None,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        prefer_pace: bool = True,
+    ) -> None:
+        self.mrz = MRZInfo.parse(mrz) if isinstance(mrz, str) else mrz
+        if aa_challenge is not None and len(aa_challenge) != 8:
+            raise ValueError("the active authentication challenge must be 8 bytes")
+        self.aa_challenge = aa_challenge
+        self.max_batch = max(4, max_batch)
+        self.prefer_pace = prefer_pace
+        self.state = State.INIT
+        self.error: NfcError | None = None
+        self.access: str | None = None  # "BAC" or "PACE"
+        self.keys: SMKeys | None = None
+        self.ssc = 0
+        self.ops: list[list] = []  # what each pending command is, in order
+        self.pending: list[bytes] = []
+        self.auth: dict = {}  # BAC/PACE secrets between steps
+        self.files = FileSet()
+        self.aa_signature: bytes | None = None
+        self.aa_status: int | None = None
+        self.rounds = 0
+        self._result = None
+        self._send(self._init_ops(with_card_access=True))
+
+    # -- public API --------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.state in (State.DONE, State.FAILED)
+
+    def commands(self) -> list[bytes]:
+        """The next batch of command APDUs (empty when finished or failed)."""
+        return [] if self.done else list(self.pending)
+
+    def feed(self, responses: list[bytes]) -> None:
+        """Consume the response APDUs of the last batch, in order.
+
+        Never raises protocol errors: they end the read and land in ``error``.
+        """
+        if self.done:
+            return
+        self.rounds += 1
+        try:
+            responses = [bytes(r) for r in responses]
+            if len(responses) > len(self.pending):
+                raise MalformedResponse("more responses than commands")
+            expected = len(self.pending)
+            handler = getattr(self, f"_on_{self.state.value}")
+            handler(responses)
+            if len(responses) < expected and not self.done:
+                raise ChipRemoved(f"chip answered {len(responses)} of {expected} commands")
+        except NfcError as exc:
+            self._fail(exc)
+        except Exception as exc:  # a bug or garbage we did not foresee: still a named error
+            self._fail(MalformedResponse(f"{type(exc).__name__}: {exc}"))
+
+    @property
+    def progress(self) -> float:
+        if self.state == State.DONE:
+            return 1.0
+        before = {State.INIT: 0.0, State.BAC_AUTH: 0.05, State.PACE_MAP: 0.03,
+                  State.PACE_AGREE: 0.06}
+        if self.state in before:
+            return before[self.state]
+        return round(0.1 + 0.88 * self.files.fraction(), 3)
+
+    @property
+    def result(self):
+        """The :class:`~nfc_bridge.result.ReadResult` once ``done`` without error."""
+        if self.state != State.DONE:
+            return None
+        if self._result is None:
+            from .result import build_result
+
+            self._result = build_result(self.files.contents(), self.access, self.aa_challenge,
+                                        self.aa_signature, self.aa_status)
+        return self._result
+
+    # -- state machine plumbing -----------------------------------------------------------
+
+    def _goto(self, new: State) -> None:
+        if new not in TRANSITIONS[self.state]:
+            raise MalformedResponse(f"illegal transition {self.state.value} -> {new.value}")
+        self.state = new
+
+    def _fail(self, exc: NfcError) -> None:
+        self.error = exc
+        self.state = State.FAILED
+        self.ops, self.pending = [], []
+
+    def _send(self, ops: list[list]) -> None:
+        """Encode ``ops``; protected ones take consecutive SSC values (pipelining)."""
+        self.ops, self.pending = ops, []
+        ssc = self.ssc
+        for op in ops:
+            cmd = self._command(op)
+            if op[0].startswith("sm_"):
+                ssc += 1
+                self.pending.append(protect(self.keys, cmd, ssc))
+                ssc += 1
+            else:
+                self.pending.append(cmd.encode())
+
+    def _answers(self, responses: list[bytes]):
+        """Yield ``(op, data, sw)`` per response, checking secure messaging in order."""
+        for op, rapdu in zip(self.ops, responses, strict=False):
+            if op[0].startswith("sm_"):
+                self.ssc += 2  # counted even if the check fails: the session is dead anyway
+                data, sw, _ = unprotect(self.keys, rapdu, self.ssc)
+            else:
+                data, sw = split_response(rapdu)
+            yield op, data, sw
+
+    def _command(self, op: list) -> Command:
+        kind = op[0]
+        if kind == "sel_ca":
+            return select_ef(EF_CARD_ACCESS)
+        if kind == "read_ca":
+            return read_binary(0, 256)
+        if kind in ("sel_app", "sm_sel_app"):
+            return select_aid(APPLET_AID)
+        if kind == "challenge":
+            return Command(0x00, 0x84, 0x00, 0x00, le=8)
+        if kind == "ext_auth":
+            a = self.auth
+            k_enc, k_mac = bac_keys(self.mrz)
+            data = external_authenticate_data(k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]),
+                                              _h(a["k_ifd"]))
+            return Command(0x00, 0x82, 0x00, 0x00, data, le=40)
+        if kind == "mse":
+            return pace.mse_set_at(self.auth["oid"])
+        if kind == "ga":
+            tag, data, last = op[1], _h(op[2]), op[3]
+            return pace.general_authenticate(tag, data, last)
+        if kind == "sm_sel":
+            return select_ef(FIDS[op[1]])
+        if kind == "sm_read":
+            return read_binary(op[2], op[3])
+        if kind == "sm_aa":
+            le = 256 if self.files.read_size <= 0xDF else 65536
+            return Command(0x00, 0x88, 0x00, 0x00, self.aa_challenge, le=le)
+        raise MalformedResponse(f"unknown operation {kind}")
+
+    def _init_ops(self, with_card_access: bool) -> list[list]:
+        head = [["sel_ca"], ["read_ca"]] if with_card_access else []
+        return head + [["sel_app"], ["challenge"]]
+
+    # -- INIT: EF.CardAccess, applet, challenge ------------------------------------------
+
+    def _on_init(self, responses: list[bytes]) -> None:
+        info, sw_app, rnd_ic = None, None, None
+        for op, data, sw in self._answers(responses):
+            if op[0] == "read_ca" and sw in (SW_OK, SW_END_OF_FILE) and self.prefer_pace:
+                try:
+                    info = next((i for i in pace.parse_card_access(data) if i.supported), None)
+                except MalformedResponse:
+                    info = None  # unreadable EF.CardAccess: BAC still works
+            elif op[0] == "sel_app":
+                sw_app = sw
+            elif op[0] == "challenge" and sw == SW_OK and len(data) == 8:
+                rnd_ic = data
+        if len(responses) < len(self.ops):
+            return
+        if sw_app != SW_OK:
+            raise StatusWordError(f"no eMRTD application ({sw_app:04X})", sw_app)
+        if info is not None:
+            self._start_pace(info)
+        elif rnd_ic is None:
+            raise BacFailed("chip gave no challenge")
+        else:
+            self.auth = {"rnd_ic": rnd_ic.hex(), "rnd_ifd": secrets.token_bytes(8).hex(),
+                         "k_ifd": secrets.token_bytes(16).hex()}
+            self._goto(State.BAC_AUTH)
+            self._send([["ext_auth"]])
+
+    def _on_bac_auth(self, responses: list[bytes]) -> None:
+        for _, data, sw in self._answers(responses):
+            if sw != SW_OK:
+                raise BacFailed(f"chip refused our MRZ key ({sw:04X})")
+            a = self.auth
+            k_enc, k_mac = bac_keys(self.mrz)
+            ks_enc, ks_mac, ssc = session_from_response(
+                k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]), _h(a["k_ifd"]), data)
+            self.keys, self.ssc, self.access, self.auth = SMKeys(DES3, ks_enc, ks_mac), \
+                int.from_bytes(ssc, "big"), "BAC", {}
+            self._goto(State.READING)
+            self._send(self._plan())
+
+    # -- PACE ------------------------------------------------------------------------------
+
+    def _start_pace(self, info: pace.PaceInfo) -> None:
+        curve = pace.CURVES[info.parameter_id]
+        sk_map = pace.random_scalar(curve)
+        pk_map = pace.encode_point(curve, curve.generator * sk_map)
+        self.auth = {"oid": info.oid, "param": info.parameter_id, "bits": info.key_bits,
+                     "sk_map": f"{sk_map:x}"}
+        self._goto(State.PACE_MAP)
+        self._send([["mse"], ["ga", None, "", False], ["ga", 0x81, pk_map.hex(), False]])
+
+    def _on_pace_map(self, responses: list[bytes]) -> None:
+        answers = list(self._answers(responses))
+        if len(answers) < 3:
+            return
+        (_, _, sw_mse), (_, ga1, sw1), (_, ga2, sw2) = answers
+        if sw_mse != SW_OK:  # the chip does not take this PACE setup: fall back to BAC
+            self.prefer_pace = False
+            self._goto(State.INIT)
+            self._send(self._init_ops(with_card_access=False))
+            return
+        if sw1 != SW_OK or sw2 != SW_OK:
+            raise PaceFailed(f"general authenticate refused ({sw1:04X}/{sw2:04X})")
+        a = self.auth
+        curve = pace.CURVES[a["param"]]
+        k_pi = pace.password_key(self.mrz.key_string(), a["bits"])
+        nonce = pace.decrypt_nonce(k_pi, require(parse_one(ga1, 0x7C).children(), 0x80).value)
+        pk_map_ic = pace.decode_point(curve, require(parse_one(ga2, 0x7C).children(), 0x82).value)
+        mapped = pace.map_generator(curve, nonce, int(a["sk_map"], 16), pk_map_ic)
+        sk_dh = pace.random_scalar(curve)
+        pk_dh = pace.encode_point(curve, mapped * sk_dh)
+        self.auth = {**a, "sk_dh": f"{sk_dh:x}", "pk_dh": pk_dh.hex()}
+        del self.auth["sk_map"]
+        self._goto(State.PACE_AGREE)
+        self._send([["ga", 0x83, pk_dh.hex(), False]])
+
+    def _on_pace_agree(self, responses: list[bytes]) -> None:
+        for _, data, sw in self._answers(responses):
+            if sw != SW_OK:
+                raise PaceFailed(f"key agreement refused ({sw:04X})")
+            a = self.auth
+            curve = pace.CURVES[a["param"]]
+            pk_ic = require(parse_one(data, 0x7C).children(), 0x84).value
+            if pk_ic == _h(a["pk_dh"]):
+                raise PaceFailed("chip echoed our ephemeral key")
+            secret = pace.shared_secret(curve, int(a["sk_dh"], 16), pace.decode_point(curve, pk_ic))
+            ks_enc, ks_mac = pace.session_keys(secret, a["bits"])
+            t_ifd = pace.auth_token(ks_mac, a["oid"], pk_ic)
+            t_ic = pace.auth_token(ks_mac, a["oid"], _h(a["pk_dh"]))
+            self.keys, self.ssc, self.access = SMKeys(AES, ks_enc, ks_mac), 0, "PACE"
+            self.auth = {"t_ic": t_ic.hex()}
+            self._goto(State.READING)
+            # The tokens' check and the first protected reads share one round trip.
+            self._send([["ga", 0x85, t_ifd.hex(), True], ["sm_sel_app"]] + self._plan(2))
+
+    # -- READING -----------------------------------------------------------------------------
+
+    def _plan(self, used: int = 0) -> list[list]:
+        ops = self.files.plan(self.max_batch - used)
+        room = self.max_batch - used - len(ops)
+        if (self.aa_challenge and self.aa_signature is None and self.aa_status is None
+                and "DG15" in self.files.wanted and room > 0):
+            ops.append(["sm_aa"])
+        return ops
+
+    def _on_reading(self, responses: list[bytes]) -> None:
+        current = None
+        for op, data, sw in self._answers(responses):
+            kind = op[0]
+            if kind == "ga":
+                token = require(parse_one(data, 0x7C).children(), 0x86).value \
+                    if sw == SW_OK else b""
+                if token != _h(self.auth.get("t_ic", "")):
+                    raise PaceFailed(f"chip authentication token is wrong ({sw:04X})")
+            elif kind == "sm_sel_app" and sw != SW_OK:
+                raise StatusWordError(f"cannot select the eMRTD application ({sw:04X})", sw)
+            elif kind == "sm_sel":
+                current = op[1] if sw == SW_OK else None
+                if sw == SW_FILE_NOT_FOUND and op[1] in OPTIONAL:
+                    self.files.mark_absent(op[1])
+                elif sw != SW_OK:
+                    raise StatusWordError(f"cannot select {op[1]} ({sw:04X})", sw)
+            elif kind == "sm_read":
+                if current == op[1] or sw != SW_OK:
+                    self.files.answer(op[1], op[2], op[3], data, sw)
+            elif kind == "sm_aa":
+                self.aa_status = sw
+                self.aa_signature = data if sw == SW_OK else b""
+        if len(responses) < len(self.ops):
+            return
+        if self.files.complete("COM") and not self.files.listed:
+            self.files.want(*[n for n in com_data_groups(self.files.contents()["COM"])
+                              if n in OPTIONAL])
+        ops = self._plan()
+        if not ops:
+            missing = [n for n in MANDATORY if not self.files.complete(n)]
+            if missing:
+                raise MalformedResponse(f"could not read {', '.join(missing)}")
+            self._goto(State.DONE)
+            self.ops, self.pending = [], []
+            return
+        self.files.check_progress()
+        self._send(ops)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def to_state(self) -> dict:
+        """A JSON-serialisable snapshot (file contents are base64)."""
+        return {
+            "v": STATE_VERSION, "mrz": self.mrz.key_string(), "state": self.state.value,
+            "aa_challenge": self.aa_challenge.hex() if self.aa_challenge else None,
+            "max_batch": self.max_batch, "prefer_pace": self.prefer_pace,
+            "access": self.access, "keys": self.keys.to_dict() if self.keys else None,
+            "ssc": f"{self.ssc:x}", "ops": self.ops, "pending": [c.hex() for c in self.pending],
+            "auth": self.auth, "files": self.files.to_dict(), "rounds": self.rounds,
+            "aa_signature": _b64(self.aa_signature), "aa_status": self.aa_status,
+            "error": self.error.to_dict() if self.error else None,
+        }
+
+    @classmethod
+    def from_state(cls, d: dict) -> Terminal:
+        """Rebuild a terminal saved with :meth:`to_state`."""
+        if d.get("v") != STATE_VERSION:
+            raise MalformedResponse("unknown terminal state version")
+        t = cls.__new__(cls)
+        t.mrz = MRZInfo.parse(d["mrz"])
+        t.state = State(d["state"])
+        t.aa_challenge = _h(d["aa_challenge"]) if d["aa_challenge"] else None
+        t.max_batch, t.prefer_pace, t.access = d["max_batch"], d["prefer_pace"], d["access"]
+        t.keys = SMKeys.from_dict(d["keys"]) if d["keys"] else None
+        t.ssc, t.ops, t.auth = int(d["ssc"], 16), d["ops"], d["auth"]
+        t.pending = [_h(c) for c in d["pending"]]
+        t.files = FileSet.from_dict(d["files"])
+        t.rounds, t.aa_status = d["rounds"], d["aa_status"]
+        t.aa_signature = base64.b64decode(d["aa_signature"]) if d["aa_signature"] else None
+        if d["aa_signature"] == "":
+            t.aa_signature = b""
+        t.error = error_from_dict(d["error"]) if d["error"] else None
+        t._result = None
+        return t
+
+
+def _h(s: str) -> bytes:
+    return bytes.fromhex(s)
+
+
+def _b64(b: bytes | None) -> str | None:
+    return None if b is None else base64.b64encode(b).decode("ascii")
+
+
+__all__ = ["Terminal", "State", "TRANSITIONS", "SW_WRONG_LENGTH"]

@@ -1,0 +1,142 @@
+"""A throw-away country PKI for tests and the demo passport: CSCA, DSC, EF.SOD signing.
+
+Never use these keys for anything real: they are generated on the fly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+
+from . import oids
+from .der import encode_int, encode_oid, octets, seq, set_of
+from .tlv import tlv
+
+
+@dataclass
+class TestPki:
+    csca_key: object
+    csca: x509.Certificate
+    dsc_key: object
+    dsc: x509.Certificate
+
+
+def _name(country: str, cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test State"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def new_key(kind: str = "rsa"):
+    if kind == "ecdsa":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def make_pki(
+    country: str = "UT",
+    *,
+    kind: str = "rsa",
+    dsc_expired: bool = False,
+    dsc_country: str | None = None,
+    csca_key=None,
+    csca: x509.Certificate | None = None,
+) -> TestPki:
+    """A CSCA (self-signed) and a DSC it signed; reuse ``csca_key``/``csca`` to share a root."""
+    now = dt.datetime.now(dt.UTC)
+    if csca is None:
+        csca_key = csca_key or new_key(kind)
+        name = _name(country, "Test CSCA")
+        csca = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(csca_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=3650))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(csca_key, hashes.SHA256())
+        )
+    dsc_key = new_key(kind)
+    start, end = now - dt.timedelta(days=365), now + dt.timedelta(days=3650)
+    if dsc_expired:
+        start, end = now - dt.timedelta(days=3000), now - dt.timedelta(days=30)
+    dsc = (
+        x509.CertificateBuilder().subject_name(_name(dsc_country or country, "Test DS"))
+        .issuer_name(csca.subject).public_key(dsc_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .sign(csca_key, hashes.SHA256())
+    )
+    return TestPki(csca_key, csca, dsc_key, dsc)
+
+
+def _alg(oid: str, params: bytes | None = b"\x05\x00") -> bytes:
+    return seq(encode_oid(oid), params or b"")
+
+
+def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
+                *, hash_name: str = "sha256", scheme: str = "pkcs1") -> bytes:
+    """DER ContentInfo/SignedData signed with ``key`` (scheme: pkcs1, pss or ecdsa)."""
+    hcls = oids.HASHES[oids.HASH_OID[hash_name]]
+    digest = hashlib.new(hash_name, content).digest()
+    attrs = [
+        seq(encode_oid(oids.ATTR_CONTENT_TYPE), set_of(encode_oid(content_type))),
+        seq(encode_oid(oids.ATTR_MESSAGE_DIGEST), set_of(octets(digest))),
+    ]
+    signed_attrs = set_of(*attrs)
+    if scheme == "ecdsa":
+        signature = key.sign(signed_attrs, ec.ECDSA(hcls()))
+        sig_alg = _alg(oids.sig_oid("ecdsa", hash_name), None)
+    elif scheme == "pss":
+        salt = hcls.digest_size
+        signature = key.sign(signed_attrs, padding.PSS(padding.MGF1(hcls()), salt), hcls())
+        halg = _alg(oids.HASH_OID[hash_name])
+        params = seq(tlv(0xA0, halg), tlv(0xA1, seq(encode_oid(oids.MGF1), halg)),
+                     tlv(0xA2, encode_int(salt)))
+        sig_alg = _alg(oids.RSASSA_PSS, params)
+    else:
+        signature = key.sign(signed_attrs, padding.PKCS1v15(), hcls())
+        sig_alg = _alg(oids.sig_oid("rsa", hash_name))
+    signer = seq(
+        encode_int(1),
+        seq(cert.issuer.public_bytes(), encode_int(cert.serial_number)),
+        _alg(oids.HASH_OID[hash_name]),
+        tlv(0xA0, *sorted(attrs)),
+        sig_alg,
+        octets(signature),
+    )
+    sd = seq(
+        encode_int(3),
+        set_of(_alg(oids.HASH_OID[hash_name])),
+        seq(encode_oid(content_type), tlv(0xA0, octets(content))),
+        tlv(0xA0, cert.public_bytes(serialization.Encoding.DER)),
+        set_of(signer),
+    )
+    return seq(encode_oid(oids.SIGNED_DATA), tlv(0xA0, sd))
+
+
+def lds_security_object(files: dict[int, bytes], hash_name: str = "sha256") -> bytes:
+    entries = [seq(encode_int(n), octets(hashlib.new(hash_name, data).digest()))
+               for n, data in sorted(files.items())]
+    return seq(encode_int(0), _alg(oids.HASH_OID[hash_name]), seq(*entries))
+
+
+def make_sod(dgs: dict[int, bytes], pki: TestPki, *, hash_name: str = "sha256",
+             scheme: str | None = None) -> bytes:
+    """EF.SOD (tag 77) over the data groups ``{number: file bytes}``."""
+    if scheme is None:
+        scheme = "ecdsa" if isinstance(pki.dsc_key, ec.EllipticCurvePrivateKey) else "pkcs1"
+    body = signed_data(oids.LDS_SECURITY_OBJECT, lds_security_object(dgs, hash_name),
+                       pki.dsc_key, pki.dsc, hash_name=hash_name, scheme=scheme)
+    return tlv(0x77, body)
+
+
+def master_list(cscas: list[x509.Certificate], pki: TestPki) -> bytes:
+    """A CSCA master list (CMS, content CscaMasterList) signed by ``pki``'s DSC."""
+    certs = set_of(*[c.public_bytes(serialization.Encoding.DER) for c in cscas])
+    return signed_data(oids.CSCA_MASTER_LIST, seq(encode_int(0), certs), pki.dsc_key, pki.dsc)
