@@ -42,7 +42,7 @@ from .errors import (
     error_from_dict,
 )
 from .lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS, MANDATORY, OPTIONAL, com_data_groups
-from .reading import FileSet
+from .reading import EXTENDED_READ, FileSet
 from .sm import SMKeys, protect, unprotect
 from .tlv import parse_one, require
 
@@ -75,7 +75,9 @@ class Terminal:
     """Reads an eMRTD: PACE when EF.CardAccess offers it, else BAC, then the LDS files.
 
     ``aa_challenge`` (8 bytes chosen by the server) enables active authentication
-    when the chip has DG15. ``max_batch`` caps the commands in one batch.
+    when the chip has DG15. ``max_batch`` caps the commands in one batch;
+    ``max_read`` caps READ BINARY (e.g. 0xDF when a phone cannot send extended
+    length APDUs); ``prefer_pace=False`` forces BAC.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class Terminal:
         aa_challenge: bytes | None = None,
         max_batch: int = DEFAULT_MAX_BATCH,
         prefer_pace: bool = True,
+        max_read: int = EXTENDED_READ,
     ) -> None:
         self.mrz = MRZInfo.parse(mrz) if isinstance(mrz, str) else mrz
         if aa_challenge is not None and len(aa_challenge) != 8:
@@ -100,7 +103,7 @@ class Terminal:
         self.ops: list[list] = []  # what each pending command is, in order
         self.pending: list[bytes] = []
         self.auth: dict = {}  # BAC/PACE secrets between steps
-        self.files = FileSet()
+        self.files = FileSet(max(8, min(max_read, EXTENDED_READ)))
         self.aa_signature: bytes | None = None
         self.aa_status: int | None = None
         self.rounds = 0
