@@ -37,6 +37,9 @@ MAX_SEQ = 10_000
 MAX_BATCH = 64  # commands per batch the server may send; responses can't exceed it
 MAX_RESPONSE_BYTES = 65_538  # extended-length data (64 KiB) + SW1SW2
 MAX_REQUEST_BYTES = 512 * 1024  # a whole exchange body, for the blueprint to enforce
+SHORT_READ = 0xDF  # plain bytes per READ BINARY whose protected answer fits a short APDU
+EXTENDED_READ = 0xFF00
+SM_OVERHEAD = 64  # DO'87' header and padding, DO'99', DO'8E', SW1SW2, with room to spare
 KEY_PREFIX = "nfc:relay:"
 
 
@@ -157,9 +160,14 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _request_digest(seq: int, responses: list[str]) -> str:
-    canonical = json.dumps([seq, [r.lower() for r in responses]], separators=(",", ":"))
+def _request_digest(seq: int, responses: list[str], max_apdu: int | None) -> str:
+    canonical = json.dumps([seq, [r.lower() for r in responses], max_apdu], separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def read_size_for(max_apdu: int) -> int:
+    """The largest READ BINARY whose protected answer fits the helper's ``max_apdu``."""
+    return max(SHORT_READ, min(EXTENDED_READ, max_apdu - SM_OVERHEAD))
 
 
 def validate_exchange(seq: Any, responses: Any) -> tuple[int, list[str]]:
@@ -184,8 +192,12 @@ def validate_exchange(seq: Any, responses: Any) -> tuple[int, list[str]]:
     return seq, responses
 
 
-def parse_exchange_body(raw: bytes | str) -> tuple[int, list[str]]:
-    """Decode a raw HTTP body ``{"seq": n, "responses": [...]}`` (blueprint helper)."""
+def parse_exchange_body(raw: bytes | str) -> dict:
+    """Decode a raw HTTP body into ``exchange`` keyword arguments (blueprint helper).
+
+    ``service.exchange(token, **parse_exchange_body(request.get_data()))``.
+    Only the shape is checked here; ``exchange`` checks the values.
+    """
     if len(raw) > MAX_REQUEST_BYTES:
         raise BadPayload("request too large")
     try:
@@ -194,7 +206,10 @@ def parse_exchange_body(raw: bytes | str) -> tuple[int, list[str]]:
         raise BadPayload("body is not JSON") from None
     if not isinstance(body, dict) or "seq" not in body:
         raise BadPayload("body must be an object with seq and responses")
-    return validate_exchange(body["seq"], body.get("responses", []))
+    request = {"seq": body["seq"], "responses": body.get("responses", [])}
+    if body.get("max_apdu") is not None:
+        request["max_apdu"] = body["max_apdu"]
+    return request
 
 
 class RelayService:
@@ -249,10 +264,13 @@ class RelayService:
             "terminal": terminal.to_state(),
         }
         self._save(state)
-        return {"token": f"{session_id}.{secret}", "session_id": session_id,
-                "expires_at": state["expires"]}
+        return {
+            "token": f"{session_id}.{secret}",
+            "session_id": session_id,
+            "expires_at": state["expires"],
+        }
 
-    def exchange(self, token: str, seq: Any, responses: Any) -> dict:
+    def exchange(self, token: str, seq: Any, responses: Any, max_apdu: Any = None) -> dict:
         """Take the chip's answers to batch ``seq`` and return the next batch.
 
         The first call is ``seq=0`` with no responses. The reply is
@@ -261,14 +279,23 @@ class RelayService:
         failure (wrong MRZ, chip removed...) comes back in ``error`` with
         ``done`` true; protocol abuse raises a ``RelayError`` (or
         ``ReplayDetected``/``SessionExpired``) and ends the session.
+
+        ``max_apdu`` (first call only) is the longest response APDU the helper's
+        NFC stack can carry; reads are sized to fit it.
         """
         state = self._load(token)
         try:
             seq, responses = validate_exchange(seq, responses)
+            if max_apdu is not None and (
+                not isinstance(max_apdu, int)
+                or isinstance(max_apdu, bool)
+                or not 64 <= max_apdu <= 1 << 20
+            ):
+                raise BadPayload("max_apdu must be an integer in 64..1048576")
         except BadPayload as exc:
             self._end(state, exc)
             raise
-        digest = _request_digest(seq, responses)
+        digest = _request_digest(seq, responses, max_apdu)
         last = state["last"]
         if last is not None and seq == last["seq"]:
             if hmac.compare_digest(digest, last["digest"]):
@@ -286,7 +313,7 @@ class RelayService:
             error = BadPayload(f"{len(responses)} responses to {state['sent']} commands")
             self._end(state, error)
             raise error
-        reply = self._advance(state, seq, [bytes.fromhex(r) for r in responses])
+        reply = self._advance(state, seq, [bytes.fromhex(r) for r in responses], max_apdu)
         state["last"] = {"seq": seq, "digest": digest, "reply": reply}
         self._save(state)
         return reply
@@ -303,10 +330,12 @@ class RelayService:
         return self._status(self._load(token, allow_expired=True))
 
     def result(self, token: str) -> Any:
-        """The verified ``ReadResult``; raises the session's error otherwise.
+        """The ``ReadResult``, passive authentication run against ``trust_store``.
 
         Only a session that read everything and passed the terminal's checks
-        yields a result: nothing half-read is ever returned.
+        yields a result (nothing half-read is ever returned); otherwise the
+        session's error is raised. The caller still decides on
+        ``result.trusted`` (passive authentication passed, AA did not fail).
         """
         state = self._load(token, allow_expired=True)
         if state["status"] != "done":
@@ -316,7 +345,9 @@ class RelayService:
         terminal = self._terminal_cls().from_state(state["terminal"])
         if not terminal.done or terminal.error is not None:
             raise ReadNotFinished("terminal state is not a finished read")
-        return terminal.result
+        result = terminal.result
+        result.verify(self.trust_store)  # the chain to our CSCAs, not just the signature
+        return result
 
     # -- internals ----------------------------------------------------------
 
@@ -328,17 +359,19 @@ class RelayService:
         return self._terminal_class
 
     def _new_terminal(self, mrz_information: str, aa_challenge: bytes | None) -> Any:
-        from nfc_bridge.terminal import MRZInfo
-
         kwargs: dict[str, Any] = {"aa_challenge": aa_challenge}
         if self.max_batch is not None:
             kwargs["max_batch"] = self.max_batch
-        return self._terminal_cls()(MRZInfo.parse(mrz_information), **kwargs)
+        return self._terminal_cls()(mrz_information, **kwargs)  # InvalidMrz if malformed
 
-    def _advance(self, state: dict, seq: int, responses: list[bytes]) -> dict:
+    def _advance(self, state: dict, seq: int, responses: list[bytes], max_apdu: int | None) -> dict:
         """Feed the terminal and collect its next batch (one request's work)."""
         try:
             terminal = self._terminal_cls().from_state(state["terminal"])
+            if seq == 0 and max_apdu is not None and hasattr(terminal, "files"):
+                # No file is read before BAC/PACE, so the size can still change here.
+                files = terminal.files
+                files.read_size = min(files.read_size, read_size_for(max_apdu))
             if seq > 0:
                 terminal.feed(responses)
             commands = [] if terminal.done or terminal.error else terminal.commands()
@@ -396,16 +429,20 @@ class RelayService:
         """
         if state["status"] != "active":
             return
-        state["status"] = "expired" if isinstance(error, SessionExpired) else (
-            "cancelled" if isinstance(error, ReadCancelled) else "failed")
+        state["status"] = (
+            "expired"
+            if isinstance(error, SessionExpired)
+            else ("cancelled" if isinstance(error, ReadCancelled) else "failed")
+        )
         state["error"] = error.to_dict()
         state["terminal"] = None  # never resume, never read a half-read result
         self._save(state)
 
     def _save(self, state: dict) -> None:
         remaining = state["expires"] - self.clock()
-        self.store.set(KEY_PREFIX + state["sid"], json.dumps(state),
-                       max(remaining, 0) + RETAIN_AFTER_EXPIRY)
+        self.store.set(
+            KEY_PREFIX + state["sid"], json.dumps(state), max(remaining, 0) + RETAIN_AFTER_EXPIRY
+        )
 
     @staticmethod
     def _status(state: dict) -> dict:
@@ -418,8 +455,10 @@ class RelayService:
         }
 
 
-_RELAY_ERRORS = {cls.code: cls for cls in
-                 (SessionNotFound, BadPayload, SessionClosed, ReadCancelled, ReadNotFinished)}
+_RELAY_ERRORS = {
+    cls.code: cls
+    for cls in (SessionNotFound, BadPayload, SessionClosed, ReadCancelled, ReadNotFinished)
+}
 
 
 def _rebuild_error(saved: dict) -> NfcError:

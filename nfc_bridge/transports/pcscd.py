@@ -120,3 +120,39 @@ class PcscdProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def card_present(reader: str = VPCD_READER) -> bool:
+    """Whether pcscd currently sees a card in the first reader matching ``reader``."""
+    from smartcard import scard
+
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        raise PcscUnavailable(scard.SCardGetErrorMessage(hresult))
+    try:
+        hresult, names = scard.SCardListReaders(context, [])
+        matching = [n for n in (names or []) if reader.lower() in n.lower()]
+        if hresult != scard.SCARD_S_SUCCESS or not matching:
+            return False
+        hresult, states = scard.SCardGetStatusChange(
+            context, 0, [(matching[0], scard.SCARD_STATE_UNAWARE)]
+        )
+        return hresult == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(context)
+
+
+def wait_for_card(
+    reader: str = VPCD_READER, *, present: bool = True, timeout: float = 10.0
+) -> None:
+    """Wait until pcscd has noticed a card arrive (or leave) in ``reader``.
+
+    pcscd polls the vpcd driver a few times a second; a client that connects
+    before a swap was noticed gets "card reset/removed" on its first APDU.
+    """
+    deadline = time.monotonic() + timeout
+    while card_present(reader) != present:
+        if time.monotonic() > deadline:
+            state = "present" if present else "absent"
+            raise PcscUnavailable(f"card in {reader!r} not {state} after {timeout:.0f} s")
+        time.sleep(0.05)

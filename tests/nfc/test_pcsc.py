@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from nfc_bridge import transports
-from nfc_bridge.errors import ChipRemoved
+from nfc_bridge.errors import BacFailed, ChipRemoved, PaceFailed
+from nfc_bridge.reader import read_passport
+from nfc_bridge.simulator import demo_passport
+from nfc_bridge.terminal import Terminal
 from nfc_bridge.transports.pcsc import NoChip, PcscTransport, ReaderNotFound
-from nfc_bridge.transports.pcscd import PcscdProcess
+from nfc_bridge.transports.pcscd import PcscdProcess, wait_for_card
 from nfc_bridge.transports.vpcd import DEFAULT_ATR, VpcdCard
 
 pytestmark = pytest.mark.pcsc
@@ -37,11 +40,13 @@ def card_on_reader(card):
     assert virtual.wait_connected(10), f"vpcd did not accept the card: {virtual.error}"
     transport = PcscTransport("virtual pcd")
     try:
+        wait_for_card(present=True)
         transport.connect(timeout=10)
         yield transport, virtual
     finally:
         transport.close()
         virtual.stop()
+        wait_for_card(present=False)  # the next test's card must not meet this one's ghost
 
 
 class CountingCard:
@@ -82,6 +87,53 @@ def test_passport_pulled_off_mid_batch_returns_the_answers_so_far(pcscd):
         with pytest.raises(ChipRemoved) as caught:
             transport.transmit(bytes.fromhex("00B0000004"))
         assert caught.value.message_fr == "Gardez le téléphone immobile sur le passeport"
+
+
+def test_desk_reader_reads_and_verifies_the_demo_passport(pcscd):
+    chip, mrz, trust_store = demo_passport()
+    with card_on_reader(chip) as (transport, virtual):
+        terminal = Terminal(mrz, aa_challenge=bytes.fromhex("a1b2c3d4e5f60718"))
+        result = read_passport(terminal, transport.transmit_batch, trust_store=trust_store)
+        apdus = virtual.apdu_count
+    assert result.trusted, result.passive_auth
+    assert result.passive_auth["dsc_chain"]["status"] == "pass"
+    assert set(result.passive_auth["dg_hashes"]) >= {"DG1", "DG2", "DG15"}
+    assert result.active_auth["status"] == "pass"
+    assert result.dg1["document_number"].rstrip("<") in mrz
+    assert result.face_image and result.face_mime.startswith("image/")
+    assert apdus == transport.apdu_count, "every APDU went through pcscd to the card"
+
+
+def test_desk_reader_with_a_wrong_mrz_says_check_the_passport(pcscd):
+    chip, _, _ = demo_passport()
+    with card_on_reader(chip) as (transport, _):
+        with pytest.raises((BacFailed, PaceFailed)) as caught:
+            read_passport(Terminal("L898902C<369080619406236"), transport.transmit_batch)
+    assert caught.value.message_fr == "Vérifiez les informations de votre passeport"
+
+
+def test_passport_pulled_off_during_a_full_read_is_chip_removed(pcscd):
+    chip, mrz, _ = demo_passport()
+
+    class Leaving:
+        """The demo chip, pulled off the reader at the 12th APDU."""
+
+        count = 0
+
+        def transmit(self, apdu: bytes) -> bytes:
+            self.count += 1
+            if self.count == 12:
+                virtual.stop()
+                return b""
+            return chip.transmit(apdu)
+
+        def reset(self) -> None:
+            chip.reset()
+
+    with card_on_reader(Leaving()) as (transport, virtual):
+        with pytest.raises(ChipRemoved) as caught:
+            read_passport(Terminal(mrz), transport.transmit_batch)
+    assert caught.value.code == "chip_removed"
 
 
 def test_unknown_reader_name_is_a_named_error(pcscd):

@@ -19,9 +19,10 @@ final class IsoDepChannel implements ApduChannel {
         isoDep.setTimeout(TIMEOUT_MILLIS);
     }
 
-    /** Whether the reader can send extended-length APDUs (the server adapts otherwise). */
-    boolean extendedLengthSupported() {
-        return isoDep.isExtendedLengthApduSupported();
+    /** Tells the server how big its reads may be: many phones lack extended length. */
+    @Override
+    public int maxApduLength() {
+        return isoDep.isExtendedLengthApduSupported() ? isoDep.getMaxTransceiveLength() : 261;
     }
 
     @Override

@@ -12,4 +12,11 @@ import java.io.IOException;
 public interface ApduChannel {
     /** Sends a command APDU and returns the response APDU (data + SW1 SW2). */
     byte[] transmit(byte[] command) throws IOException;
+
+    /**
+     * The longest response APDU (data + SW1 SW2) this NFC stack can carry; the server
+     * sizes its reads to fit. IsoDep: {@code getMaxTransceiveLength()}, or 261 without
+     * extended-length support.
+     */
+    int maxApduLength();
 }

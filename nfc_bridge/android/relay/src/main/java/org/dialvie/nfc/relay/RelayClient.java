@@ -77,6 +77,9 @@ public final class RelayClient {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("seq", seq);
                 body.put("responses", responses);
+                if (seq == 0) {
+                    body.put("max_apdu", (long) chip.maxApduLength());
+                }
                 Object reply = postWithRetry(exchangeUrl, Json.stringify(body));
                 if (reply instanceof Outcome) {
                     return (Outcome) reply;

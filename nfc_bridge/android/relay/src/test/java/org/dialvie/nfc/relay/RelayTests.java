@@ -100,6 +100,11 @@ public final class RelayTests {
             seen.add(Hex.encode(command));
             return new byte[] {command[0], (byte) 0x90, 0x00};
         }
+
+        @Override
+        public int maxApduLength() {
+            return 261;
+        }
     }
 
     static final class Recorder implements RelayListener {
@@ -217,7 +222,8 @@ public final class RelayTests {
         check(outcome.roundTrips == 3 && outcome.apdus == 4, "counts " + outcome.roundTrips);
         check(chip.seen.equals(Arrays.asList("00a4020c02011e", "0cb0000000", "0cb0000100",
                 "0cb0000200")), "chip saw " + chip.seen);
-        check(server.bodies.get(0).equals("{\"seq\":0,\"responses\":[]}"), server.bodies.get(0));
+        check(server.bodies.get(0).equals("{\"seq\":0,\"responses\":[],\"max_apdu\":261}"),
+                server.bodies.get(0));
         check(server.bodies.get(1).equals("{\"seq\":1,\"responses\":[\"009000\"]}"),
                 server.bodies.get(1));
         check(server.bodies.get(2).equals("{\"seq\":2,\"responses\":[\"0c9000\",\"0c9000\",\"0c9000\"]}"),

@@ -40,8 +40,15 @@ final class SmartcardChannel implements ApduChannel, AutoCloseable {
         try {
             return channel.transmit(new CommandAPDU(command)).getBytes();
         } catch (CardException | IllegalArgumentException | IllegalStateException e) {
+            System.err.println("smartcardio: " + e);
             throw new IOException("card stopped answering: " + e.getMessage(), e);
         }
+    }
+
+    /** OpenJDK's PC/SC glue receives into a fixed 8192 + 2 byte buffer. */
+    @Override
+    public int maxApduLength() {
+        return 8192 + 2;
     }
 
     @Override

@@ -1,0 +1,240 @@
+"""The Android helper's relay logic, compiled with the JDK and run for real.
+
+No Android SDK here: the relay classes are plain Java. We compile them with
+``javac``, run their own JUnit-free tests, then let the real ``RelayClient``
+read the simulated passport through pcscd + vpcd (``javax.smartcardio``) while
+talking HTTP to a ``RelayService`` behind a test-only ``http.server``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import re
+import shutil
+import subprocess
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from nfc_bridge import relay
+from nfc_bridge.errors import NfcError
+from nfc_bridge.relay import MemoryStore, RelayService, http_status, public_error
+from nfc_bridge.simulator import demo_passport
+from nfc_bridge.transports.pcscd import PcscdProcess, wait_for_card
+from nfc_bridge.transports.vpcd import VpcdCard
+
+ANDROID = Path(relay.__file__).resolve().parent / "android"
+RELAY_MAIN = ANDROID / "relay" / "src" / "main" / "java"
+RELAY_TEST = ANDROID / "relay" / "src" / "test" / "java"
+AA_CHALLENGE = bytes.fromhex("f0e1d2c3b4a59687")
+
+
+def java_sources(*roots: Path) -> list[str]:
+    return sorted(str(p) for root in roots for p in root.rglob("*.java"))
+
+
+def pcsclite_library() -> str:
+    """Where Debian put libpcsclite (``dpkg -L libpcsclite1``), for smartcardio."""
+    found = sorted(
+        glob.glob("/usr/lib/*/libpcsclite.so.1") + glob.glob("/usr/lib*/libpcsclite.so.1")
+    )
+    assert found, "libpcsclite1 is not installed"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def classes(tmp_path_factory) -> Path:
+    """The relay classes (main and test) compiled once for this module."""
+    assert shutil.which("javac"), "a JDK (javac) is needed: apt-get install openjdk-17-jdk-headless"
+    out = tmp_path_factory.mktemp("relay-classes")
+    done = subprocess.run(
+        [
+            "javac",
+            "-Xlint:all",
+            "-Werror",
+            "-encoding",
+            "UTF-8",
+            "-d",
+            str(out),
+            *java_sources(RELAY_MAIN, RELAY_TEST),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def java(classes: Path, main: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            "java",
+            f"-Dsun.security.smartcardio.library={pcsclite_library()}",
+            # Pass 61xx/6Cxx through untouched, as IsoDep does: the server handles them.
+            "-Dsun.security.smartcardio.t0GetResponse=false",
+            "-Dsun.security.smartcardio.t1GetResponse=false",
+            "-cp",
+            str(classes),
+            f"org.dialvie.nfc.relay.{main}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+# -- the plain-Java relay logic ----------------------------------------------------------
+
+
+def test_relay_classes_pass_their_own_tests(classes):
+    done = java(classes, "RelayTests")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ALL PASSED" in done.stdout
+    assert done.stdout.count("ok - ") >= 12
+
+
+def test_relay_classes_have_no_android_imports_and_build_for_java_8(tmp_path):
+    for source in java_sources(RELAY_MAIN):
+        text = Path(source).read_text(encoding="utf-8")
+        assert not re.search(r"^import android", text, re.M), f"{source} imports Android"
+    done = subprocess.run(
+        [
+            "javac",
+            "--release",
+            "8",
+            "-Xlint:all,-options",
+            "-Werror",
+            "-encoding",
+            "UTF-8",
+            "-d",
+            str(tmp_path),
+            *java_sources(RELAY_MAIN),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, "Android's Java 8 level: " + done.stderr
+
+
+def test_android_shell_declares_the_intent_link_and_nfc():
+    manifest = (ANDROID / "app" / "src" / "main" / "AndroidManifest.xml").read_text()
+    assert 'android:scheme="dialvie-nfc"' in manifest and 'android:host="relay"' in manifest
+    assert "android.permission.NFC" in manifest and "BROWSABLE" in manifest
+    activity = (
+        ANDROID / "app" / "src" / "main" / "java" / "org" / "dialvie" / "nfc" / "IsoDepChannel.java"
+    ).read_text()
+    assert "setTimeout(TIMEOUT_MILLIS)" in activity
+    gradle = (ANDROID / "app" / "build.gradle").read_text()
+    assert f'applicationId "{relay.HELPER_PACKAGE}"' in gradle, "the intent link names this app"
+    assert relay.HELPER_SCHEME == "dialvie-nfc"
+
+
+# -- the real client, a real HTTP relay, a real PC/SC card -----------------------------
+
+
+class RelayHandler(BaseHTTPRequestHandler):
+    """Test-only stand-in for the /nfc blueprint: the two helper endpoints."""
+
+    service: RelayService
+
+    def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
+        match = re.fullmatch(r"/nfc/sessions/([A-Za-z0-9_.-]+)/(exchange|cancel)", self.path)
+        if match is None:
+            return self._reply(404, {"error": {"code": "not_found", "message_fr": ""}})
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > relay.MAX_REQUEST_BYTES:
+            return self._reply(413, {"error": public_error(relay.BadPayload("too large"))})
+        raw = self.rfile.read(length)
+        token, action = match.groups()
+        try:
+            if action == "exchange":
+                body = self.service.exchange(token, **relay.parse_exchange_body(raw))
+            else:
+                body = self.service.cancel(token)
+        except NfcError as exc:
+            return self._reply(http_status(exc), {"error": public_error(exc)})
+        self._reply(200, body)
+
+    def _reply(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 -- keep pytest output clean
+        pass
+
+
+@contextmanager
+def relay_server(service: RelayService):
+    handler = type("Handler", (RelayHandler,), {"service": service})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def pcscd():
+    with PcscdProcess() as daemon:
+        yield daemon
+
+
+@contextmanager
+def passport_on_reader():
+    """The demo passport laid on the virtual reader; yields (mrz, trust store)."""
+    chip, mrz, trust_store = demo_passport()
+    virtual = VpcdCard(chip).start()
+    try:
+        assert virtual.wait_connected(10), f"vpcd did not accept the card: {virtual.error}"
+        wait_for_card(present=True)
+        yield mrz, trust_store
+    finally:
+        virtual.stop()
+        wait_for_card(present=False)
+
+
+@pytest.mark.pcsc
+def test_java_helper_reads_the_passport_through_pcsc_and_the_http_relay(classes, pcscd):
+    with passport_on_reader() as (mrz, trust_store):
+        service = RelayService(MemoryStore(), trust_store)
+        token = service.start(mrz, aa_challenge=AA_CHALLENGE)["token"]
+        with relay_server(service) as base:
+            done = java(classes, "LiveRelay", f"{base}/nfc/sessions/{token}", "Virtual PCD")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["success"] is True
+    assert report["round_trips"] <= 8, report
+    assert report["progress"][-1] == 1.0
+    result = service.result(token)
+    assert result.trusted, result.passive_auth
+    assert result.active_auth["status"] == "pass"
+    assert result.face_image
+
+
+@pytest.mark.pcsc
+def test_java_helper_shows_check_your_passport_for_a_wrong_mrz(classes, pcscd):
+    with passport_on_reader() as (_, trust_store):
+        service = RelayService(MemoryStore(), trust_store)
+        token = service.start("L898902C<369080619406236")["token"]
+        with relay_server(service) as base:
+            done = java(classes, "LiveRelay", f"{base}/nfc/sessions/{token}", "Virtual PCD")
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["code"] in ("bac_failed", "pace_failed")
+    assert report["message_fr"] == "Vérifiez les informations de votre passeport"
+    assert service.status(token)["status"] == "failed"
