@@ -45,10 +45,10 @@ TURN_MIN_ABS = 8.0
 BLINK_RATIO = 0.6
 #: Below this "open" EAR the eyes were never seen open: no blink can be told.
 MIN_OPEN_EAR = 0.15
-#: Still face: no frame came halfway to a turn or near a blink (the ranges
-#: of yaw and relative EAR over the burst stay below these).
+#: Still face: nothing came halfway to a turn nor as far as a blink (the yaw
+#: range and the deepest relative EAR dip over the burst stay below these).
 STILL_YAW_RANGE = TURN_DEGREES / 2
-STILL_EAR_RANGE = 1 - BLINK_RATIO
+STILL_EAR_DIP = 1 - BLINK_RATIO
 
 
 @dataclass(frozen=True)
@@ -162,16 +162,18 @@ def analyse_landmarks(
         return LivenessResult(False, tuple(reasons), checks)
 
     order = np.array([i for i, _ in indexed])
-    yaw = np.array([yaw_degrees(p) for _, p in indexed])
+    # A turn lasts a second or more, several frames: a running median drops
+    # one-frame landmark glitches. A blink may last a single frame: no smoothing.
+    yaw = _median3(np.array([yaw_degrees(p) for _, p in indexed]))
     ear = _tilt_corrected_ear([p for _, p in indexed])
     open_ear = float(np.percentile(ear, 75))
     yaw_range = float(yaw.max() - yaw.min())
-    ear_range = float((ear.max() - ear.min()) / max(open_ear, 1e-6))
-    still = yaw_range < STILL_YAW_RANGE and ear_range < STILL_EAR_RANGE
+    ear_dip = float((open_ear - ear.min()) / max(open_ear, 1e-6))
+    still = yaw_range < STILL_YAW_RANGE and ear_dip < STILL_EAR_DIP
     checks["motion"] = {
         "passed": not still,
         "yaw_range": round(yaw_range, 2),
-        "ear_range": round(ear_range, 3),
+        "ear_dip": round(ear_dip, 3),
     }
     if still:
         reasons.append(reason("still_face", yaw_range=round(yaw_range, 2)))
@@ -218,6 +220,13 @@ def _blink_frames(ear: np.ndarray, open_ear: float, order: np.ndarray) -> np.nda
     if open_ear < MIN_OPEN_EAR:
         return order[:0]
     return order[ear <= BLINK_RATIO * open_ear]
+
+
+def _median3(values: np.ndarray) -> np.ndarray:
+    if len(values) < 3:
+        return values
+    padded = np.concatenate([values[:1], values, values[-1:]])
+    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
 
 
 def _rounded(values: np.ndarray) -> list[float]:

@@ -1,0 +1,205 @@
+"""Liveness decisions on synthetic landmark sequences (no images needed).
+
+The neutral face is Grace Hopper's 68 landmarks as dlib finds them; turns and
+blinks are applied geometrically, with a little landmark noise as a camera
+gives, so the logic is exercised exactly where it could go wrong.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from face_engine import ACTIONS, Challenge, analyse_landmarks, new_challenge
+from face_engine.landmarks import mean_ear, yaw_degrees
+
+# fmt: off
+GRACE = np.array([
+    20, 65, 24, 88, 29, 111, 34, 133, 43, 153, 56, 170, 73, 182, 93, 191, 115, 194, 138, 189,
+    159, 179, 177, 165, 192, 149, 202, 128, 205, 105, 207, 80, 208, 55, 25, 45, 33, 28, 49, 22,
+    67, 24, 82, 32, 121, 29, 136, 19, 155, 16, 173, 20, 185, 34, 103, 54, 104, 69, 105, 85,
+    105, 101, 84, 110, 95, 113, 107, 116, 118, 113, 128, 109, 46, 62, 55, 55, 66, 54, 78, 61,
+    67, 64, 55, 65, 133, 58, 143, 50, 155, 49, 166, 53, 157, 58, 145, 59, 72, 141, 84, 137,
+    96, 135, 105, 137, 114, 134, 130, 136, 148, 135, 131, 149, 117, 153, 107, 154, 98, 154,
+    85, 150, 78, 141, 97, 143, 106, 143, 115, 142, 141, 137, 115, 142, 107, 143, 97, 143,
+], dtype=float).reshape(68, 2) + (200, 120)
+# fmt: on
+EYELIDS = {37: 41, 38: 40, 43: 47, 44: 46}  # upper point: lower point
+NOW = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
+
+
+def turned(points: np.ndarray, degrees: float) -> np.ndarray:
+    """Turn the head: positive toward the person's left (nose to the frame's right).
+
+    Cylinder model: a point at horizontal offset u*R from the axis moves by
+    R*sin(angle)*sqrt(1-u^2); the jaw's outer points (the silhouette) stay.
+    """
+    out = points.copy()
+    centre = (points[0, 0] + points[16, 0]) / 2
+    radius = (points[16, 0] - points[0, 0]) / 2
+    u = np.clip((points[:, 0] - centre) / radius, -1, 1)
+    out[:, 0] += radius * np.sin(np.radians(degrees)) * np.sqrt(1 - u**2)
+    return out
+
+
+def closed(points: np.ndarray, amount: float) -> np.ndarray:
+    """Close both eyes by ``amount`` (0 open, 1 shut)."""
+    out = points.copy()
+    for upper, lower in EYELIDS.items():
+        middle = (points[upper, 1] + points[lower, 1]) / 2
+        out[upper, 1] += (middle - points[upper, 1]) * amount
+        out[lower, 1] += (middle - points[lower, 1]) * amount
+    return out
+
+
+def burst(*poses: tuple[float, float], seed: int = 7) -> list[np.ndarray]:
+    """One frame per (yaw degrees, eye closure) pose, with 0.4 px noise."""
+    rng = np.random.default_rng(seed)
+    return [
+        closed(turned(GRACE, yaw), shut) + rng.normal(0, 0.4, GRACE.shape) for yaw, shut in poses
+    ]
+
+
+FACING = (0.0, 0.0)
+BLINK = [(0.0, 0.5), (0.0, 0.9), (0.0, 0.5)]
+LEFT = [(10.0, 0.0), (22.0, 0.0), (28.0, 0.0), (22.0, 0.0), (10.0, 0.0)]
+RIGHT = [(-10.0, 0.0), (-22.0, 0.0), (-28.0, 0.0), (-22.0, 0.0), (-10.0, 0.0)]
+
+
+def challenge(*actions: str, expires_at: datetime = NOW + timedelta(minutes=2)) -> Challenge:
+    return Challenge((actions[0], actions[1]), "nonce-for-tests", expires_at)
+
+
+def test_synthetic_geometry_reads_back_as_intended():
+    assert abs(yaw_degrees(turned(GRACE, 20)) - yaw_degrees(GRACE) - 20) < 3
+    assert mean_ear(closed(GRACE, 0.9)) < 0.2 * mean_ear(GRACE)
+
+
+def test_blink_then_turn_left_passes():
+    frames = burst(*[FACING] * 3, *BLINK, *[FACING] * 2, *LEFT, *[FACING] * 2)
+    result = analyse_landmarks(frames, challenge("blink", "turn_left"), now=NOW)
+    assert result.passed, result.codes
+    assert result.reasons == ()
+    assert result.checks["blink"]["frames"] == [3, 4, 5]
+    assert result.checks["order"]["passed"]
+
+
+def test_turn_right_then_blink_passes():
+    frames = burst(*[FACING] * 3, *RIGHT, *[FACING] * 2, *BLINK, *[FACING] * 2)
+    assert analyse_landmarks(frames, challenge("turn_right", "blink")).passed
+
+
+def test_turn_left_then_turn_right_passes():
+    frames = burst(*[FACING] * 3, *LEFT, FACING, *RIGHT, FACING)
+    assert analyse_landmarks(frames, challenge("turn_left", "turn_right")).passed
+
+
+def test_nose_moving_to_the_frames_right_is_a_turn_to_the_persons_left():
+    frames = burst(*[FACING] * 3, *LEFT, *[FACING] * 7)
+    result = analyse_landmarks(frames, challenge("turn_right", "blink"))
+    assert "turn_right_not_seen" in result.codes
+    assert analyse_landmarks(frames, challenge("turn_left", "turn_right")).codes == [
+        "turn_right_not_seen"
+    ]
+
+
+def test_still_face_fails():
+    frames = burst(*[FACING] * 15)
+    result = analyse_landmarks(frames, challenge("blink", "turn_right"))
+    assert not result.passed
+    assert result.codes == ["still_face", "blink_not_seen", "turn_right_not_seen"]
+    assert "photo" in result.reasons[0].message_fr
+
+
+def test_actions_in_the_wrong_order_fail():
+    frames = burst(*[FACING] * 3, *BLINK, *[FACING] * 2, *LEFT, *[FACING] * 2)
+    result = analyse_landmarks(frames, challenge("turn_left", "blink"))
+    assert result.codes == ["wrong_order"]
+
+
+def test_repeating_a_missed_action_in_the_right_order_passes():
+    frames = burst(*BLINK, *[FACING] * 2, *RIGHT, *[FACING] * 2, *BLINK)
+    assert analyse_landmarks(frames, challenge("turn_right", "blink")).passed
+
+
+def test_expired_challenge_fails_even_with_perfect_moves():
+    frames = burst(*[FACING] * 3, *BLINK, *[FACING] * 2, *LEFT, *[FACING] * 2)
+    late = NOW + timedelta(minutes=5)
+    result = analyse_landmarks(frames, challenge("blink", "turn_left"), now=late)
+    assert result.codes == ["challenge_expired"]
+    assert not result.checks["fresh"]["passed"]
+
+
+def test_too_short_a_burst_fails():
+    frames = burst(*BLINK, *LEFT[:3])
+    assert analyse_landmarks(frames, challenge("blink", "turn_left")).codes[0] == "too_few_frames"
+
+
+def test_face_leaving_the_oval_fails():
+    frames: list = burst(*[FACING] * 3, *BLINK, *[FACING] * 2, *LEFT, *[FACING] * 2)
+    for i in range(0, 15, 2):
+        frames[i] = None
+    result = analyse_landmarks(frames, challenge("blink", "turn_left"))
+    assert "face_lost" in result.codes
+    assert result.checks["frames"]["with_face"] == 7
+
+
+def test_photo_tilted_toward_the_camera_does_not_fake_a_blink():
+    # Tilting a printed photo squashes it vertically: the EAR drops like a
+    # blink, but so does the eyes-to-mouth height.
+    frames = burst(*[FACING] * 15)
+    for i in (5, 6, 7):
+        centre = frames[i].mean(axis=0)
+        frames[i] = (frames[i] - centre) * (1.0, 0.5) + centre
+    result = analyse_landmarks(frames, challenge("blink", "turn_left"))
+    assert "blink_not_seen" in result.codes
+
+
+def test_head_tilted_sideways_is_not_a_turn():
+    frames = burst(*[FACING] * 15)
+    angle = np.radians(20)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    for i in range(5, 10):
+        centre = frames[i].mean(axis=0)
+        frames[i] = (frames[i] - centre) @ rotation.T + centre
+    result = analyse_landmarks(frames, challenge("turn_left", "turn_right"))
+    assert result.codes[-2:] == ["turn_left_not_seen", "turn_right_not_seen"]
+
+
+def test_malformed_landmarks_are_rejected():
+    with pytest.raises(ValueError):
+        analyse_landmarks([np.zeros((5, 2))] * 10, challenge("blink", "turn_left"))
+
+
+def test_new_challenge_asks_two_distinct_actions_with_a_strong_nonce():
+    issued = new_challenge(now=NOW)
+    assert len(set(issued.actions)) == 2
+    assert set(issued.actions) <= set(ACTIONS)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", issued.nonce)  # 192 bits
+    assert issued.expires_at.tzinfo is not None
+    assert issued.expires_at > NOW
+    assert not issued.is_expired(NOW)
+    assert issued.is_expired(issued.expires_at)
+    assert new_challenge(now=NOW).nonce != issued.nonce
+
+
+def test_every_order_of_actions_can_be_asked():
+    rng = random.Random(3)
+    orders = {new_challenge(rng, now=NOW).actions for _ in range(200)}
+    assert len(orders) == 6
+
+
+def test_challenge_survives_storage_as_json():
+    issued = new_challenge(now=NOW)
+    assert Challenge.from_dict(issued.to_dict()) == issued
+    with pytest.raises(ValueError):
+        Challenge.from_dict(issued.to_dict() | {"actions": ["blink", "blink"]})
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError):
+        new_challenge(now=datetime(2026, 4, 2, 9, 30))

@@ -1,0 +1,81 @@
+"""The quality gate refuses unusable selfies with a named reason."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageEnhance, ImageFilter
+
+from face_engine import check_quality
+from face_engine.quality import MAX_YAW, MIN_EAR, judge
+
+
+def test_clear_portrait_passes_the_gate(grace_jpeg):
+    result = check_quality(grace_jpeg)
+    assert result.ok, result.codes
+    assert result.reasons == ()
+    assert result.measures["faces"] == 1
+    assert result.measures["face_px"] > 150
+
+
+def test_black_picture_has_no_face(picture_bytes):
+    result = check_quality(picture_bytes(Image.new("RGB", (640, 480))))
+    assert not result.ok
+    assert result.codes == ["no_face"]
+    assert "visage" in result.reasons[0].message_fr
+
+
+def test_selfie_in_a_dark_room_is_too_dark(grace, picture_bytes):
+    dark = ImageEnhance.Brightness(grace).enhance(0.2)
+    result = check_quality(picture_bytes(dark))
+    assert "too_dark" in result.codes
+    assert result.reasons[0].details["brightness"] < 45
+
+
+def test_selfie_in_direct_sunlight_is_too_bright(astronaut, picture_bytes):
+    glare = ImageEnhance.Brightness(astronaut).enhance(1.6)
+    assert "too_bright" in check_quality(picture_bytes(glare)).codes
+
+
+def test_far_away_face_is_too_small(grace, picture_bytes):
+    far = Image.new("RGB", (640, 480), (120, 120, 120))
+    far.paste(grace.resize((85, 100)), (270, 190))
+    result = check_quality(picture_bytes(far))
+    assert result.codes == ["face_too_small"]
+
+
+def test_shaken_selfie_is_blurred(grace, picture_bytes):
+    shaken = grace.filter(ImageFilter.GaussianBlur(5))
+    assert check_quality(picture_bytes(shaken)).codes == ["blurred"]
+
+
+def test_selfie_with_two_faces_is_refused(grace, astronaut, picture_bytes):
+    both = Image.new("RGB", (1024, 600), (120, 120, 120))
+    both.paste(grace, (0, 0))
+    both.paste(astronaut.resize((600, 600)).crop((44, 0, 556, 600)), (512, 0))
+    result = check_quality(picture_bytes(both))
+    assert "several_faces" in result.codes
+    assert result.measures["faces"] == 2
+
+
+def test_closed_eyes_and_turned_head_are_named():
+    measures = {
+        "faces": 1,
+        "face_px": 200,
+        "brightness": 120.0,
+        "sharpness": 0.3,
+        "ear": MIN_EAR - 0.03,
+        "yaw": MAX_YAW + 10,
+    }
+    assert [r.code for r in judge(measures)] == ["eyes_closed", "not_facing"]
+
+
+def test_a_skipped_check_is_not_reported():
+    measures = {"faces": 1, "face_px": 200, "brightness": 120.0, "sharpness": 0.3}
+    measures |= {"ear": 0.05, "yaw": 0.0}
+    assert judge(measures, frozenset({"eyes_closed"})) == []
+
+
+def test_every_reason_has_french_and_english_messages(grace, picture_bytes):
+    result = check_quality(picture_bytes(ImageEnhance.Brightness(grace).enhance(0.2)))
+    for found in result.reasons:
+        assert found.message_fr and found.message_en
+        assert found.to_dict()["code"] == found.code
