@@ -95,7 +95,26 @@ def select_aid(aid: bytes) -> Command:
 
 
 def read_binary(offset: int, length: int) -> Command:
-    """READ BINARY from the current EF (offset must fit in 15 bits)."""
-    if not 0 <= offset <= 0x7FFF:
-        raise MalformedResponse(f"offset {offset} beyond READ BINARY range")
-    return Command(0x00, 0xB0, offset >> 8, offset & 0xFF, le=length)
+    """READ BINARY from the current EF.
+
+    Offsets past 32767 need the odd instruction B1 (offset in DO'54', answer in
+    DO'53'), which large face images reach.
+    """
+    if offset < 0:
+        raise MalformedResponse("negative READ BINARY offset")
+    if offset <= 0x7FFF:
+        return Command(0x00, 0xB0, offset >> 8, offset & 0xFF, le=length)
+    return Command(0x00, 0xB1, 0x00, 0x00, b"\x54\x03" + offset.to_bytes(3, "big"),
+                   le=length + do53_overhead(length))
+
+
+def do53_overhead(length: int) -> int:
+    """Tag and length bytes of a DO'53' holding ``length`` bytes."""
+    return 2 if length < 0x80 else 3 if length < 0x100 else 4
+
+
+def unwrap_do53(data: bytes) -> bytes:
+    """The file bytes of an odd-INS READ BINARY answer (DO'53')."""
+    from .tlv import parse_one
+
+    return parse_one(data, 0x53).value

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import aa, pace
-from .apdu import Command, parse_command
+from .apdu import Command, do53_overhead, parse_command
 from .bac import MRZInfo, bac_keys
 from .crypto import AES, DES3, KDF_ENC, KDF_MAC, des3_decrypt, des3_encrypt, kdf, pad, retail_mac
 from .errors import ChipRemoved, NfcError, SecureMessagingError
@@ -133,7 +133,8 @@ class SimulatedChip:
         sw = f.status_at.get(n, sw)
         if f.status_at.get(n):
             data = b""
-        answer = wrap_response(keys, data, sw, self.ssc, include_do99=f.no_do99_at != n)
+        answer = wrap_response(keys, data, sw, self.ssc, include_do99=f.no_do99_at != n,
+                               ins=cmd.ins)
         if f.bad_mac_at == n:
             answer = answer[:-3] + bytes([answer[-3] ^ 0xFF]) + answer[-2:]
         if f.truncate_at == n:
@@ -141,7 +142,7 @@ class SimulatedChip:
         return answer
 
     def _execute(self, cmd: Command, extended: bool) -> tuple[bytes, int]:
-        handler = {0xA4: self._select, 0xB0: self._read, 0x84: self._challenge,
+        handler = {0xA4: self._select, 0xB0: self._read, 0xB1: self._read, 0x84: self._challenge,
                    0x82: self._external_auth, 0x22: self._mse, 0x86: self._general_auth,
                    0x88: self._internal_auth}.get(cmd.ins)
         if handler is None:
@@ -175,9 +176,18 @@ class SimulatedChip:
             return b"", 0x6982
         data = self.files[self.current]
         offset = (cmd.p1 << 8) | cmd.p2
+        if cmd.ins == 0xB1:  # odd INS: offset in DO'54', answer in DO'53'
+            offset = int.from_bytes(parse_one(cmd.data, 0x54).value, "big")
         if cmd.p1 & 0x80 or offset >= len(data):
             return b"", 0x6B00
         le = cmd.le or 256
+        if cmd.ins == 0xB1:
+            want = next(le - h for h in (4, 3, 2) if do53_overhead(le - h) == h)
+            chunk, sw = self._read_at(data, offset, want)
+            return (tlv(0x53, chunk), sw) if chunk else (b"", sw)
+        return self._read_at(data, offset, le)
+
+    def _read_at(self, data: bytes, offset: int, le: int) -> tuple[bytes, int]:
         if le > self.max_read:
             if self.over_read == "6C" and self.max_read <= 256:
                 return b"", 0x6C00 | (self.max_read & 0xFF)
@@ -290,11 +300,11 @@ def _demo_material():
 
 
 def build_passport(pki, *, aa_key=None, mrz_fields: dict | None = None, encoding: str = "19794",
-                   dgs_override: dict[str, bytes] | None = None, **sod_kwargs):
+                   dgs_override: dict[str, bytes] | None = None, face=None, **sod_kwargs):
     """LDS files (COM, DG1, DG2, DG15?, SOD) for a passport signed by ``pki``'s DSC.
 
-    Returns ``(files, mrz_information)``. ``dgs_override`` replaces data groups
-    *after* signing (to model tampering).
+    Returns ``(files, mrz_information)``. ``face`` is ``(image, width, height)``;
+    ``dgs_override`` replaces data groups *after* signing (to model tampering).
     """
     from .demo_data import dg1_file, dg2_file, face_jpeg, td3_mrz
     from .testpki import make_sod
@@ -302,7 +312,7 @@ def build_passport(pki, *, aa_key=None, mrz_fields: dict | None = None, encoding
     f = {**DEMO_MRZ_FIELDS, **(mrz_fields or {})}
     mrz = td3_mrz(f["surname"], f["given"], f["number"], f["nationality"], f["birth"],
                   f["sex"], f["expiry"], f.get("issuing"))
-    image, w, h = face_jpeg(86)
+    image, w, h = face or face_jpeg(86)
     dgs = {"DG1": dg1_file(mrz), "DG2": dg2_file(image, w, h, encoding=encoding)}
     if aa_key is not None:
         dgs["DG15"] = aa.dg15_file(aa_key.public_key())

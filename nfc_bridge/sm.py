@@ -64,10 +64,27 @@ def _do97(le: int) -> bytes:
     return tlv(0x97, bytes([le % 256]) if le <= 256 else (le % 65536).to_bytes(2, "big"))
 
 
+def _data_object(keys: SMKeys, ssc: int, ins: int, data: bytes) -> bytes:
+    """DO'87' (even INS: padding indicator 01 first) or DO'85' (odd INS) around the data."""
+    if not data:
+        return b""
+    if ins & 1:
+        return tlv(0x85, keys.encrypt(ssc, data))
+    return tlv(0x87, b"\x01" + keys.encrypt(ssc, data))
+
+
+def _open_data_object(keys: SMKeys, ssc: int, item) -> bytes:
+    if item.tag == 0x85:
+        return keys.decrypt(ssc, item.value)
+    if not item.value.startswith(b"\x01"):
+        raise SecureMessagingError("DO'87' without padding indicator 01")
+    return keys.decrypt(ssc, item.value[1:])
+
+
 def protect(keys: SMKeys, cmd: Command, ssc: int) -> bytes:
     """Wrap a plain command; ``ssc`` is the value *after* incrementing for this command."""
     header = bytes([cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2])
-    do87 = tlv(0x87, b"\x01" + keys.encrypt(ssc, cmd.data)) if cmd.data else b""
+    do87 = _data_object(keys, ssc, cmd.ins, cmd.data)
     do97 = _do97(cmd.le) if cmd.le is not None else b""
     cc = keys.mac(ssc, crypto.pad(header, keys.block) + do87 + do97)
     body = do87 + do97 + tlv(0x8E, cc)
@@ -97,7 +114,7 @@ def unprotect(keys: SMKeys, rapdu: bytes, ssc: int) -> tuple[bytes, int, bool]:
     if not items or items[-1].tag != 0x8E:
         raise SecureMessagingError("response has no DO'8E' MAC")
     do8e = items[-1]
-    do87, do99 = find(items, 0x87), find(items, 0x99)
+    do87, do99 = find(items, 0x87) or find(items, 0x85), find(items, 0x99)
     if do99 is None:
         raise SecureMessagingError("response has no DO'99' status")
     signed = b"".join(i.raw for i in items[:-1])
@@ -105,11 +122,7 @@ def unprotect(keys: SMKeys, rapdu: bytes, ssc: int) -> tuple[bytes, int, bool]:
         raise SecureMessagingError("response MAC is wrong")
     if len(do99.value) != 2:
         raise SecureMessagingError("DO'99' must hold two bytes")
-    data = b""
-    if do87 is not None:
-        if not do87.value.startswith(b"\x01"):
-            raise SecureMessagingError("DO'87' without padding indicator 01")
-        data = keys.decrypt(ssc, do87.value[1:])
+    data = _open_data_object(keys, ssc, do87) if do87 is not None else b""
     return data, int.from_bytes(do99.value, "big"), True
 
 
@@ -128,8 +141,8 @@ def unwrap_command(keys: SMKeys, raw: bytes, ssc: int) -> Command:
     signed = crypto.pad(header, keys.block) + b"".join(i.raw for i in items[:-1])
     if not hmac.compare_digest(keys.mac(ssc, signed), items[-1].value):
         raise SecureMessagingError("command MAC is wrong")
-    do87, do97 = find(items, 0x87), find(items, 0x97)
-    data = keys.decrypt(ssc, do87.value[1:]) if do87 is not None else b""
+    do87, do97 = find(items, 0x87) or find(items, 0x85), find(items, 0x97)
+    data = _open_data_object(keys, ssc, do87) if do87 is not None else b""
     le = None
     if do97 is not None:
         raw_le = int.from_bytes(do97.value, "big") if do97.value else 0
@@ -138,10 +151,10 @@ def unwrap_command(keys: SMKeys, raw: bytes, ssc: int) -> Command:
 
 
 def wrap_response(
-    keys: SMKeys, data: bytes, sw: int, ssc: int, *, include_do99: bool = True
+    keys: SMKeys, data: bytes, sw: int, ssc: int, *, include_do99: bool = True, ins: int = 0
 ) -> bytes:
     """Card side: protect response data and status word."""
-    do87 = tlv(0x87, b"\x01" + keys.encrypt(ssc, data)) if data else b""
+    do87 = _data_object(keys, ssc, ins, data)
     do99 = tlv(0x99, sw.to_bytes(2, "big")) if include_do99 else b""
     cc = keys.mac(ssc, do87 + do99)
     return do87 + do99 + tlv(0x8E, cc) + sw.to_bytes(2, "big")

@@ -29,6 +29,7 @@ from .apdu import (
     select_aid,
     select_ef,
     split_response,
+    unwrap_do53,
 )
 from .bac import MRZInfo, bac_keys, external_authenticate_data, session_from_response
 from .crypto import AES, DES3
@@ -340,7 +341,6 @@ class Terminal:
         return ops
 
     def _on_reading(self, responses: list[bytes]) -> None:
-        current = None
         for op, data, sw in self._answers(responses):
             kind = op[0]
             if kind == "ga":
@@ -351,14 +351,14 @@ class Terminal:
             elif kind == "sm_sel_app" and sw != SW_OK:
                 raise StatusWordError(f"cannot select the eMRTD application ({sw:04X})", sw)
             elif kind == "sm_sel":
-                current = op[1] if sw == SW_OK else None
                 if sw == SW_FILE_NOT_FOUND and op[1] in OPTIONAL:
                     self.files.mark_absent(op[1])
                 elif sw != SW_OK:
                     raise StatusWordError(f"cannot select {op[1]} ({sw:04X})", sw)
             elif kind == "sm_read":
-                if current == op[1] or sw != SW_OK:
-                    self.files.answer(op[1], op[2], op[3], data, sw)
+                if op[2] > 0x7FFF and data:
+                    data = unwrap_do53(data)
+                self.files.answer(op[1], op[2], op[3], data, sw)
             elif kind == "sm_aa":
                 self.aa_status = sw
                 self.aa_signature = data if sw == SW_OK else b""

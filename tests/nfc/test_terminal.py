@@ -124,3 +124,28 @@ def test_done_terminal_emits_no_more_commands(passport, aa_key, make_chip, run):
     assert t.done and t.commands() == []
     t.feed([b"\x90\x00"])  # ignored
     assert t.error is None
+
+
+def _big_face() -> tuple[bytes, int, int]:
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(1)
+    im = Image.frombytes("RGB", (240, 240), bytes(rng.randrange(256) for _ in range(240 * 240 * 3)))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue(), 240, 240
+
+
+@pytest.mark.parametrize("extended", [True, False])
+def test_face_beyond_32_kb_is_read_with_odd_read_binary(pki, run, extended):
+    face = _big_face()
+    assert len(face[0]) > 40_000
+    files, mrz = build_passport(pki, face=face)
+    chip = SimulatedChip(files, mrz, pace_param=13, extended_length=extended, sleep=None)
+    t = run(Terminal(mrz), chip)
+    assert t.error is None, t.error
+    assert t.result.face_image == face[0]
+    assert t.result.passive_auth["dg_hashes"]["DG2"]["status"] == "pass"
