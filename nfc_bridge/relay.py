@@ -24,6 +24,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
@@ -125,6 +126,10 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    # Optional: ``lock(key)`` returning a context manager that serialises the
+    # requests of one session across processes (e.g. a Redis lock). Without it
+    # RelayService serialises them within its own process only.
+
 
 class MemoryStore:
     """A process-local ``Store`` with expiry, for tests, demos and one-process runs."""
@@ -133,6 +138,11 @@ class MemoryStore:
         self._items: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._clock = clock
+        self._session_locks = [threading.Lock() for _ in range(64)]
+
+    def lock(self, key: str) -> threading.Lock:
+        """A lock for ``key`` (striped: unrelated keys may share one, harmlessly)."""
+        return self._session_locks[hash(key) % len(self._session_locks)]
 
     def get(self, key: str) -> str | None:
         """The value, or ``None`` if absent or expired."""
@@ -237,6 +247,7 @@ class RelayService:
         self.max_batch = max_batch
         self.clock = clock
         self._terminal_class = terminal_class
+        self._fallback_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------
 
@@ -283,6 +294,10 @@ class RelayService:
         ``max_apdu`` (first call only) is the longest response APDU the helper's
         NFC stack can carry; reads are sized to fit it.
         """
+        with self._session_lock(token):
+            return self._exchange(token, seq, responses, max_apdu)
+
+    def _exchange(self, token: str, seq: Any, responses: Any, max_apdu: Any) -> dict:
         state = self._load(token)
         try:
             seq, responses = validate_exchange(seq, responses)
@@ -320,10 +335,11 @@ class RelayService:
 
     def cancel(self, token: str) -> dict:
         """Cancel the read (pensioner or helper gave up); returns ``status``."""
-        state = self._load(token, allow_expired=True)
-        if state["status"] == "active":
-            self._end(state, ReadCancelled("cancelled"))
-        return self._status(state)
+        with self._session_lock(token):
+            state = self._load(token, allow_expired=True)
+            if state["status"] == "active":
+                self._end(state, ReadCancelled("cancelled"))
+            return self._status(state)
 
     def status(self, token: str) -> dict:
         """Progress for the PWA to poll: ``{"status", "progress", "done", "error"}``."""
@@ -350,6 +366,14 @@ class RelayService:
         return result
 
     # -- internals ----------------------------------------------------------
+
+    def _session_lock(self, token: Any) -> AbstractContextManager:
+        """One request at a time per session: the terminal state is read-modify-write."""
+        session_id = token.split(".")[0] if isinstance(token, str) else ""
+        store_lock = getattr(self.store, "lock", None)
+        if callable(store_lock):
+            return store_lock(KEY_PREFIX + session_id)
+        return self._fallback_lock
 
     def _terminal_cls(self) -> Any:
         if self._terminal_class is None:

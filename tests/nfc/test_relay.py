@@ -144,6 +144,40 @@ def test_a_resent_request_gets_the_same_reply(service, demo):
     assert reply["error"] is None
 
 
+def test_a_phone_without_extended_length_gets_reads_that_fit(service, demo):
+    token = start(service, demo)
+    chip = fresh_chip()
+    reply = service.exchange(token, 0, [], max_apdu=261)
+    longest_command, longest_response = 0, 0
+    while not reply["done"]:
+        responses = answer(chip, reply)
+        longest_command = max([longest_command] + [len(c) // 2 for c in reply["commands"]])
+        longest_response = max([longest_response] + [len(r) // 2 for r in responses])
+        reply = service.exchange(token, reply["seq"], responses)
+    assert reply["error"] is None
+    assert longest_command <= 261 and longest_response <= 258
+    assert service.result(token).trusted
+
+
+def test_simultaneous_resends_are_answered_once(service, demo):
+    import threading
+
+    token, chip, first = mid_read(service, demo)
+    responses = answer(chip, first)
+    replies = []
+
+    def resend():
+        replies.append(service.exchange(token, 1, responses))
+
+    threads = [threading.Thread(target=resend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 8
+    assert all(reply == replies[0] for reply in replies), "one terminal step, one reply"
+
+
 def test_tokens_are_unguessable_and_only_their_hash_is_stored(service, demo):
     tokens = {start(service, demo) for _ in range(5)}
     assert len(tokens) == 5
@@ -299,6 +333,14 @@ def test_garbage_from_the_helper_ends_the_session(service, demo, seq, responses)
         service.exchange(token, seq, responses)
     assert caught.value.code == "relay_bad_payload" and http_status(caught.value) == 400
     assert caught.value.message_fr
+    assert_ended(service, token)
+
+
+@pytest.mark.parametrize("max_apdu", ["65536", True, 10, 1 << 30, 2.5])
+def test_a_nonsense_max_apdu_is_garbage(service, demo, max_apdu):
+    token = start(service, demo)
+    with pytest.raises(BadPayload):
+        service.exchange(token, 0, [], max_apdu=max_apdu)
     assert_ended(service, token)
 
 
