@@ -159,6 +159,9 @@ class SimulatedChip:
             self.current = None
             return b"", 0x9000 if self.app_selected else 0x6A82
         fid = int.from_bytes(cmd.data, "big")
+        if cmd.p1 == 0x00 and fid in (0x3F00, 0):  # the master file
+            self.app_selected, self.current = False, None
+            return b"", 0x9000
         if fid == EF_CARD_ACCESS and EF_CARD_ACCESS in self.files:
             self.current = fid
             return b"", 0x9000

@@ -216,6 +216,8 @@ class Terminal:
             data = external_authenticate_data(k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]),
                                               _h(a["k_ifd"]))
             return Command(0x00, 0x82, 0x00, 0x00, data, le=40)
+        if kind == "sel_mf":
+            return Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00")
         if kind == "mse":
             return pace.mse_set_at(self.auth["oid"])
         if kind == "ga":
@@ -284,13 +286,16 @@ class Terminal:
         self.auth = {"oid": info.oid, "param": info.parameter_id, "bits": info.key_bits,
                      "sk_map": f"{sk_map:x}"}
         self._goto(State.PACE_MAP)
-        self._send([["mse"], ["ga", None, "", False], ["ga", 0x81, pk_map.hex(), False]])
+        # PACE runs in the master file's context (the applet was selected for BAC):
+        # go back to the MF first; its status does not matter.
+        self._send([["sel_mf"], ["mse"], ["ga", None, "", False],
+                    ["ga", 0x81, pk_map.hex(), False]])
 
     def _on_pace_map(self, responses: list[bytes]) -> None:
         answers = list(self._answers(responses))
-        if len(answers) < 3:
+        if len(answers) < 4:
             return
-        (_, _, sw_mse), (_, ga1, sw1), (_, ga2, sw2) = answers
+        _, (_, _, sw_mse), (_, ga1, sw1), (_, ga2, sw2) = answers
         if sw_mse != SW_OK:  # the chip does not take this PACE setup: fall back to BAC
             self.prefer_pace = False
             self._goto(State.INIT)
@@ -396,8 +401,15 @@ class Terminal:
     @classmethod
     def from_state(cls, d: dict) -> Terminal:
         """Rebuild a terminal saved with :meth:`to_state`."""
-        if d.get("v") != STATE_VERSION:
+        if not isinstance(d, dict) or d.get("v") != STATE_VERSION:
             raise MalformedResponse("unknown terminal state version")
+        try:
+            return cls._load(d)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise MalformedResponse(f"corrupt terminal state: {exc!r}") from None
+
+    @classmethod
+    def _load(cls, d: dict) -> Terminal:
         t = cls.__new__(cls)
         t.mrz = MRZInfo.parse(d["mrz"])
         t.state = State(d["state"])

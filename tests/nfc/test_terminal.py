@@ -149,3 +149,25 @@ def test_face_beyond_32_kb_is_read_with_odd_read_binary(pki, run, extended):
     assert t.error is None, t.error
     assert t.result.face_image == face[0]
     assert t.result.passive_auth["dg_hashes"]["DG2"]["status"] == "pass"
+
+
+def test_corrupt_saved_state_is_a_named_error(passport):
+    from nfc_bridge.errors import MalformedResponse
+
+    state = Terminal(passport[1]).to_state()
+    del state["ops"]
+    with pytest.raises(MalformedResponse):
+        Terminal.from_state(state)
+    with pytest.raises(MalformedResponse):
+        Terminal.from_state({"v": 99})
+
+
+def test_state_stays_small_while_reading(passport, make_chip):
+    chip = make_chip(pace_param=13, extended_length=False)
+    t = Terminal(passport[1])
+    sizes = []
+    while not t.done:
+        t.feed(chip.transmit_batch(t.commands()))
+        sizes.append(len(json.dumps(t.to_state())))
+    # the state is the file bytes read so far (base64) plus a few hundred bytes
+    assert max(sizes[:3]) < 4_000 and sizes[-1] < 40_000
