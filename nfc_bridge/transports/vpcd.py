@@ -228,3 +228,36 @@ class VpcdCard:
             reply = handle_message(self.card, payload, self.atr)
             if reply is not None:
                 _send_frame(sock, reply)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nfc_bridge.transports.vpcd``: lay the demo passport on vpcd's reader."""
+    import argparse
+
+    from nfc_bridge.simulator import demo_passport
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--csca-out", help="write the demo CSCA (PEM) here, for --csca")
+    args = parser.parse_args(argv)
+    chip, mrz, trust_store = demo_passport()
+    if args.csca_out:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        with open(args.csca_out, "wb") as out:
+            out.write(b"".join(cert.public_bytes(Encoding.PEM) for cert in trust_store.certs))
+    print(f"demo passport on vpcd {args.host}:{args.port}, MRZ information {mrz}", flush=True)
+    card = VpcdCard(chip, host=args.host, port=args.port)
+    try:
+        card.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"cannot reach vpcd (is pcscd running with vsmartcard-vpcd?): {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

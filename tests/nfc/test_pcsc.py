@@ -6,6 +6,7 @@ it started), then plugs cards into the "Virtual PCD" reader over vpcd's socket.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +135,28 @@ def test_passport_pulled_off_during_a_full_read_is_chip_removed(pcscd):
         with pytest.raises(ChipRemoved) as caught:
             read_passport(Terminal(mrz), transport.transmit_batch)
     assert caught.value.code == "chip_removed"
+
+
+def test_cli_reads_the_demo_passport_served_on_vpcd(pcscd, tmp_path):
+    csca = tmp_path / "csca.pem"
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    command = [sys.executable, "-m", "nfc_bridge.transports.vpcd", "--csca-out", str(csca)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as served:
+        try:
+            mrz = served.stdout.readline().split()[-1]
+            wait_for_card(present=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "nfc_bridge", "read", "--reader", "pcsc", "--mrz", mrz,
+                 "--csca", str(csca), "--json"],
+                capture_output=True, text=True, timeout=120, env=env,
+            )  # fmt: skip
+        finally:
+            served.terminate()
+    wait_for_card(present=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] and report["trusted"]
+    assert report["dg1"]["document_number"] == mrz[:9]
 
 
 def test_unknown_reader_name_is_a_named_error(pcscd):
