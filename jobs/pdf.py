@@ -32,7 +32,9 @@ def attestation_html(attestation_id: int) -> str:
         raise JobFailed("attestation_not_found")
     pensioner = session.get(Pensioner, attestation.pensioner_id)
     verify_url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{attestation.code}"
-    with force_locale("fr"):
+    # A worker has no request: give the templates' context processors (which
+    # look at current_user) an anonymous one.
+    with current_app.test_request_context("/"), force_locale("fr"):
         return render_template(
             "pdf/attestation.html",
             a=attestation,
