@@ -1,14 +1,30 @@
 /* DialVie service worker (scope /).
-   - Shell (CSS, JS, icons, offline page, guide) precached at install.
-   - Pages network-first; the pensioner's payments, alerts and attestation pages
-     are also kept in a private per-user cache so they open offline.
-   - The per-user cache is deleted at logout or when another user logs in. */
+
+   - The shell (CSS, JS, icons, manifest, offline page, guide) is precached at
+     install into a cache named after VERSION; a new deploy changes VERSION, the
+     new worker waits, the page offers "Mettre à jour", and the old cache is
+     deleted when the new worker takes over.
+   - Static files are served stale-while-revalidate: instantly from the cache,
+     refreshed in the background, so a deploy reaches users on their next visit
+     even before the worker itself changes.
+   - Pages are network-first. The pensioner's own pages (home, payments, alerts,
+     attestation) are also copied into a per-user cache, but only GET 200
+     answers marked "Cache-Control: private", so they can be read offline.
+   - The per-user cache is deleted at logout (the POST /auth/logout request and
+     the logged-out page's message) and as soon as another user's page arrives.
+   - Staff pages are never cached. */
 "use strict";
-const VERSION = "v1";
-const SHELL_CACHE = "shell-" + VERSION;
-const META_CACHE = "meta";
+
+const VERSION = "2026-11-29.1";
+const SHELL_CACHE = "dialvie-shell-" + VERSION;
+const USER_PREFIX = "dialvie-user-";
+const META_CACHE = "dialvie-meta";
+const USER_KEY_URL = "/__dialvie/user";
+const OFFLINE_URL = "/offline";
+const OFFLINE_HEADER = "X-DialVie-Offline";
+
 const SHELL = [
-  "/offline",
+  OFFLINE_URL,
   "/guide/",
   "/guide/install", "/guide/login", "/guide/payments", "/guide/attestation",
   "/guide/contact", "/guide/alerts", "/guide/offline",
@@ -18,40 +34,49 @@ const SHELL = [
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/static/icons/maskable-512.png",
+  "/static/icons/apple-touch-icon.png",
   "/manifest.webmanifest",
 ];
-// Pages kept per user for offline reading (full pages and their htmx partials).
-const PRIVATE_PAGES = [/^\/space\/?$/, /^\/space\/payments$/, /^\/space\/alerts$/, /^\/space\/attestation$/];
+// The pensioner's pages kept for offline reading (full pages and htmx partials).
+const PRIVATE_PAGES = [/^\/space\/?$/, /^\/space\/payments$/, /^\/space\/alerts$/,
+  /^\/space\/attestation$/];
+const NEVER_CACHED = [/^\/staff(\/|$)/, /^\/auth\//, /^\/lang\//, /^\/sw\.js$/];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+  // Anonymous, uncached copies: the shell must not carry a user's session or
+  // a stale file from the HTTP cache.
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(
+    SHELL.map((url) => new Request(url, { credentials: "omit", cache: "reload" })))));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("shell-") && name !== SHELL_CACHE) await caches.delete(name);
+      if (name.startsWith("dialvie-shell-") && name !== SHELL_CACHE) await caches.delete(name);
     }
     await self.clients.claim();
   })());
 });
 
+/* ---- whose pages are in the private cache ---- */
+
 async function currentUser() {
   const meta = await caches.open(META_CACHE);
-  const hit = await meta.match("/__user");
+  const hit = await meta.match(USER_KEY_URL);
   return hit ? hit.text() : "";
 }
 
 async function setUser(key) {
   const previous = await currentUser();
-  if (previous && previous !== key) await caches.delete("user-" + previous);
+  if (previous === key) return;
+  await forgetUser();
   const meta = await caches.open(META_CACHE);
-  await meta.put("/__user", new Response(key));
+  await meta.put(USER_KEY_URL, new Response(key));
 }
 
 async function forgetUser() {
   for (const name of await caches.keys()) {
-    if (name.startsWith("user-")) await caches.delete(name);
+    if (name.startsWith(USER_PREFIX)) await caches.delete(name);
   }
   await caches.delete(META_CACHE);
 }
@@ -59,64 +84,134 @@ async function forgetUser() {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "skipWaiting") self.skipWaiting();
-  else if (data.type === "user" && data.key) event.waitUntil(setUser(data.key));
-  else if (data.type === "logout") event.waitUntil(forgetUser());
+  else if (data.type === "user" && typeof data.key === "string" && data.key) {
+    event.waitUntil(setUser(data.key));
+  } else if (data.type === "logout") event.waitUntil(forgetUser());
 });
 
+/* ---- helpers ---- */
+
+function isHtmx(request) {
+  return request.headers.get("HX-Request") === "true";
+}
+
 function cacheKey(request) {
-  // A partial and a full page share a URL; keep them apart in the cache.
+  // A partial and a full page share a URL: keep them apart. The PWA's
+  // ?source= marker is not part of the page.
   const url = new URL(request.url);
-  url.search = "";
-  if (request.headers.get("HX-Request")) url.searchParams.set("__partial", "1");
+  url.searchParams.delete("source");
+  if (isHtmx(request)) url.searchParams.set("__partial", "1");
   return url.toString();
 }
 
-async function privatePage(request) {
-  const user = await currentUser();
-  const key = cacheKey(request);
-  try {
-    const response = await fetch(request);
-    if (user && response.ok && response.status === 200 && !response.redirected) {
-      const cache = await caches.open("user-" + user);
-      await cache.put(key, response.clone());
-    }
-    return response;
-  } catch (err) {
-    if (user) {
-      const cache = await caches.open("user-" + user);
-      const hit = await cache.match(key);
-      if (hit) return hit;
-    }
-    return offlineFallback(request);
-  }
+function cacheable(response) {
+  const control = (response.headers.get("Cache-Control") || "").toLowerCase();
+  return response.status === 200 && response.type === "basic" && !response.redirected &&
+    control.includes("private") && !control.includes("no-store");
+}
+
+// A page served from a cache while offline: show the offline banner in it.
+async function markOffline(response) {
+  const headers = new Headers(response.headers);
+  headers.set(OFFLINE_HEADER, "1");
+  let body = await response.text();
+  body = body.replace(/(<div id="offline-banner"[^>]*?)\s+hidden>/, "$1>");
+  return new Response(body, { status: 200, statusText: "OK", headers });
 }
 
 async function offlineFallback(request) {
-  if (request.headers.get("HX-Request")) {
-    // htmx shows the offline banner on 503 and then navigates, served from cache.
-    return new Response("", { status: 503, statusText: "Offline" });
+  if (isHtmx(request)) {
+    // htmx keeps the current screen and app.js shows the offline banner.
+    return new Response("", { status: 503, statusText: "Offline",
+      headers: { [OFFLINE_HEADER]: "1" } });
   }
   const shell = await caches.open(SHELL_CACHE);
-  return (await shell.match("/offline")) || new Response("Offline", { status: 503 });
+  const page = await shell.match(OFFLINE_URL, { ignoreVary: true });
+  if (page) return markOffline(page);
+  return new Response("Pas de connexion internet.", { status: 503,
+    headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+// The exact page, else the same page last seen with other parameters (another
+// year of the attestation), never a partial for a full page or the reverse.
+async function lastViewed(cache, key) {
+  const exact = await cache.match(key, { ignoreVary: true });
+  if (exact) return exact;
+  const wanted = new URL(key);
+  const partial = wanted.searchParams.has("__partial");
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    if (url.pathname === wanted.pathname && url.searchParams.has("__partial") === partial) {
+      return cache.match(request, { ignoreVary: true });
+    }
+  }
+  return undefined;
+}
+
+/* ---- strategies ---- */
+
+async function privatePage(request) {
+  const key = cacheKey(request);
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (err) {
+    const user = await currentUser();
+    if (user) {
+      const cache = await caches.open(USER_PREFIX + user);
+      const hit = await lastViewed(cache, key);
+      if (hit) return markOffline(hit);
+    }
+    return offlineFallback(request);
+  }
+  if (cacheable(response)) {
+    // A full page names its owner (data-user on <body>); trust that over the
+    // last message so another user's page never lands in the wrong cache.
+    let user = await currentUser();
+    if (!isHtmx(request)) {
+      const match = /<body[^>]*\sdata-user="([0-9a-f]*)"/.exec(await response.clone().text());
+      const owner = match ? match[1] : "";
+      if (owner && owner !== user) await setUser(owner);
+      user = owner;
+    }
+    if (user) {
+      const cache = await caches.open(USER_PREFIX + user);
+      await cache.put(key, response.clone());
+    }
+  }
+  return response;
 }
 
 async function networkFirst(request) {
   try {
-    const response = await fetch(request);
-    return response;
+    return await fetch(request);
   } catch (err) {
-    const shell = await caches.open(SHELL_CACHE);
-    const hit = await shell.match(request, { ignoreSearch: true });
-    if (hit && !request.headers.get("HX-Request")) return hit;
+    if (!isHtmx(request)) {
+      const shell = await caches.open(SHELL_CACHE);
+      const hit = await shell.match(request, { ignoreSearch: true, ignoreVary: true });
+      if (hit) return markOffline(hit);
+    }
     return offlineFallback(request);
   }
 }
 
-async function cacheFirst(request) {
-  const shell = await caches.open(SHELL_CACHE);
-  const hit = await shell.match(request, { ignoreSearch: true });
-  if (hit) return hit;
-  return fetch(request);
+async function staleWhileRevalidate(event) {
+  const request = event.request;
+  const cache = await caches.open(SHELL_CACHE);
+  const key = new URL(request.url);
+  key.search = "";
+  const hit = await cache.match(key.toString(), { ignoreVary: true });
+  const refresh = fetch(request).then(async (response) => {
+    if (response.status === 200 && response.type === "basic") {
+      await cache.put(key.toString(), response.clone());
+    }
+    return response;
+  });
+  if (hit) {
+    event.waitUntil(refresh.catch(() => undefined));
+    return hit;
+  }
+  return refresh;
 }
 
 self.addEventListener("fetch", (event) => {
@@ -124,15 +219,21 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === "/auth/logout") {
-    event.waitUntil(forgetUser());
+    // Forget before the request leaves: nothing private survives a logout.
+    event.respondWith(forgetUser().then(() => fetch(request)));
     return;
   }
   if (request.method !== "GET") return;
-  if (url.pathname.startsWith("/static/")) {
-    event.respondWith(cacheFirst(request));
-  } else if (PRIVATE_PAGES.some((re) => re.test(url.pathname))) {
+  const path = url.pathname;
+  if (path.startsWith("/static/") || path === "/manifest.webmanifest") {
+    event.respondWith(staleWhileRevalidate(event));
+  } else if (NEVER_CACHED.some((re) => re.test(path))) {
+    if (request.mode === "navigate" || isHtmx(request)) {
+      event.respondWith(fetch(request).catch(() => offlineFallback(request)));
+    }
+  } else if (PRIVATE_PAGES.some((re) => re.test(path))) {
     event.respondWith(privatePage(request));
-  } else if (request.mode === "navigate" || request.headers.get("HX-Request")) {
+  } else if (request.mode === "navigate" || isHtmx(request)) {
     event.respondWith(networkFirst(request));
   }
 });

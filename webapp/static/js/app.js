@@ -3,66 +3,98 @@
 (function () {
   "use strict";
   var body = document.body;
-  var offlineBanner = document.getElementById("offline-banner");
-  var updateBanner = document.getElementById("update-banner");
+  var OFFLINE_HEADER = "X-DialVie-Offline";
 
-  function showOffline(on) { if (offlineBanner) offlineBanner.hidden = !on; }
+  function byId(id) { return document.getElementById(id); }
+  function showOffline(on) {
+    var banner = byId("offline-banner");
+    if (banner) banner.hidden = !on;
+  }
   window.addEventListener("online", function () { showOffline(false); });
   window.addEventListener("offline", function () { showOffline(true); });
   if (!navigator.onLine) showOffline(true);
 
-  // A failed htmx request: say we are offline, then let the service worker
-  // serve the cached full page (or the offline page) for a GET navigation.
-  document.addEventListener("htmx:sendError", function (evt) {
-    showOffline(true);
-    var cfg = evt.detail && evt.detail.requestConfig;
-    if (cfg && cfg.verb === "get" && cfg.path) { window.location.assign(cfg.path); }
-  });
+  /* ---- htmx and the network ---- */
+
+  // No answer at all (no service worker yet): keep the screen, say why.
+  document.addEventListener("htmx:sendError", function () { showOffline(true); });
+  // The service worker answers 503 when offline and the screen is not cached.
+  // If the full page was kept, open it; otherwise stay and show the banner.
   document.addEventListener("htmx:responseError", function (evt) {
-    if (evt.detail && evt.detail.xhr && evt.detail.xhr.status === 503) showOffline(true);
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!xhr || xhr.getResponseHeader(OFFLINE_HEADER) !== "1") return;
+    showOffline(true);
+    var cfg = evt.detail.requestConfig;
+    if (!cfg || cfg.verb !== "get" || !cfg.path || !window.caches) return;
+    caches.match(cfg.path, { ignoreVary: true }).then(function (hit) {
+      if (hit) window.location.assign(cfg.path);
+    });
+  });
+  // A screen came back: from the offline copy (banner on) or the network (off).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!xhr || !evt.detail.successful) return;
+    showOffline(xhr.getResponseHeader(OFFLINE_HEADER) === "1");
   });
   // Move focus to the new content after a swap, for screen readers and keyboards.
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail && evt.detail.target && evt.detail.target.id === "main") {
-      var menu = document.getElementById("menu");
+      var menu = byId("menu");
       if (menu) menu.removeAttribute("open");
       var h1 = evt.detail.target.querySelector("h1");
       if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus(); }
     }
   });
 
-  // Install help: Android's prompt, iOS instructions.
-  var installHelp = document.getElementById("install-help");
+  /* ---- install help: Android's prompt, iOS instructions ---- */
+
+  var standalone = window.matchMedia("(display-mode: standalone)").matches ||
+    window.navigator.standalone === true;
   var deferredPrompt = null;
-  var standalone = window.matchMedia("(display-mode: standalone)").matches || window.navigator.standalone;
+  function showInstall(which) {
+    var help = byId("install-help");
+    var part = byId(which);
+    if (!help || !part || standalone) return;
+    help.hidden = false;
+    part.hidden = false;
+  }
   window.addEventListener("beforeinstallprompt", function (evt) {
     evt.preventDefault();
     deferredPrompt = evt;
-    if (installHelp && !standalone) {
-      installHelp.hidden = false;
-      document.getElementById("install-android").hidden = false;
-    }
+    showInstall("install-android");
+  });
+  window.addEventListener("appinstalled", function () {
+    var help = byId("install-help");
+    if (help) help.hidden = true;
   });
   document.addEventListener("click", function (evt) {
-    if (evt.target && evt.target.id === "install-button" && deferredPrompt) {
-      deferredPrompt.prompt();
-      deferredPrompt = null;
-      installHelp.hidden = true;
-    }
+    var button = evt.target && evt.target.closest && evt.target.closest("#install-button");
+    if (!button || !deferredPrompt) return;
+    deferredPrompt.prompt();
+    deferredPrompt = null;
+    byId("install-help").hidden = true;
   });
-  if (installHelp && !standalone && /iphone|ipad|ipod/i.test(navigator.userAgent)) {
-    installHelp.hidden = false;
-    document.getElementById("install-ios").hidden = false;
+  // iPhone and iPad (iPadOS says "Macintosh" but has touch): Safari has no prompt.
+  var ua = navigator.userAgent;
+  if (/iphone|ipad|ipod/i.test(ua) || (/macintosh/i.test(ua) && navigator.maxTouchPoints > 1)) {
+    showInstall("install-ios");
   }
+  // htmx swaps bring the install card back hidden: show it again when relevant.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (deferredPrompt) showInstall("install-android");
+  });
+
+  /* ---- service worker ---- */
 
   if (!("serviceWorker" in navigator)) return;
+  var sw = navigator.serviceWorker;
 
   function tellWorker(message) {
-    navigator.serviceWorker.ready.then(function (reg) {
+    sw.ready.then(function (reg) {
       if (reg.active) reg.active.postMessage(message);
     });
   }
-  // Which user's private cache pages go to; logout clears it.
+  // Whose private cache pages go to; the logged-out page clears it.
   if (body.dataset.loggedOut) {
     tellWorker({ type: "logout" });
   } else if (body.dataset.user) {
@@ -70,26 +102,38 @@
   }
 
   function offerUpdate(worker) {
-    if (!updateBanner) return;
-    updateBanner.hidden = false;
-    document.getElementById("update-button").onclick = function () {
+    var banner = byId("update-banner");
+    var button = byId("update-button");
+    if (!banner || !button) return;
+    banner.hidden = false;
+    button.onclick = function () {
+      button.disabled = true;
       worker.postMessage({ type: "skipWaiting" });
     };
   }
+  var hadController = !!sw.controller;
   var reloading = false;
-  navigator.serviceWorker.addEventListener("controllerchange", function () {
+  sw.addEventListener("controllerchange", function () {
+    // The first install takes control silently; only an update reloads.
+    if (!hadController) { hadController = true; return; }
     if (reloading) return;
     reloading = true;
     window.location.reload();
   });
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (reg) {
-    if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg.waiting);
+  sw.register("/sw.js", { scope: "/" }).then(function (reg) {
+    if (reg.waiting && sw.controller) offerUpdate(reg.waiting);
     reg.addEventListener("updatefound", function () {
       var worker = reg.installing;
       if (!worker) return;
       worker.addEventListener("statechange", function () {
-        if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
+        if (worker.state === "installed" && sw.controller) offerUpdate(worker);
       });
     });
-  });
+    // An app left open for days still hears about a new version.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && navigator.onLine) {
+        reg.update().catch(function () { return undefined; });
+      }
+    });
+  }).catch(function () { return undefined; });
 })();

@@ -1,0 +1,207 @@
+"""Browser harness: the app on a live local server, driven by Debian's Chromium.
+
+The server runs the real app (CSRF on, jobs on Redis with a real RQ worker)
+on the PostgreSQL test database, in a thread on a random loopback port;
+``http://127.0.0.1`` is a secure context, so the service worker runs. Chromium
+is the system one (``/usr/bin/chromium``): nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlalchemy import text
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from webapp import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DEMO_DP, DEMO_PASSWORD = "DP100001", "Demo2026!"
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log lines in the test output."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class SwOverride:
+    """WSGI wrapper that can serve a different ``/sw.js``, as a new deploy would."""
+
+    def __init__(self, app):
+        self.app = app
+        self.sw_source: bytes | None = None
+
+    def __call__(self, environ, start_response):
+        if self.sw_source is not None and environ.get("PATH_INFO") == "/sw.js":
+            start_response("200 OK", [
+                ("Content-Type", "text/javascript; charset=utf-8"),
+                ("Content-Length", str(len(self.sw_source))),
+                ("Cache-Control", "no-cache"),
+                ("Service-Worker-Allowed", "/"),
+            ])
+            return [self.sw_source]
+        return self.app(environ, start_response)
+
+
+class LiveServer:
+    """The running app: its base URL, the Flask app and the sw.js switch."""
+
+    def __init__(self, app, url: str, wrapper: SwOverride):
+        self.app = app
+        self.url = url
+        self._wrapper = wrapper
+
+    def serve_sw(self, source: str | None) -> None:
+        """Serve ``source`` as /sw.js from now on (None: the real file again)."""
+        self._wrapper.sw_source = source.encode() if source is not None else None
+
+    def sql(self, statement: str, **params) -> list:
+        """Run SQL on the test database (to check or reset what a test changed)."""
+        from webapp.db import engine
+
+        with self.app.app_context(), engine().begin() as conn:
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
+
+
+def _reset_database(app) -> None:
+    from webapp.db import engine, get_session
+    from webapp.services import demo
+
+    with app.app_context():
+        with engine().begin() as conn:
+            names = [r[0] for r in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"))]
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        demo.seed(get_session())
+
+
+@pytest.fixture(scope="session")
+def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServer]:
+    """The app served on 127.0.0.1:<free port>, demo seeded, with an RQ worker."""
+    queue = f"browser-{os.getpid()}"
+    config = {
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": redis_server_url,
+        "RQ_QUEUE": queue,
+        "SECRET_KEY": "browser-test-secret",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,
+    }
+    app = create_app(config)
+    _reset_database(app)
+    wrapper = SwOverride(app)
+    server = make_server("127.0.0.1", 0, wrapper, threaded=True, request_handler=QuietHandler)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {**os.environ, "DATABASE_URL": pg_url, "REDIS_URL": redis_server_url,
+           "RQ_QUEUE": queue, "SECRET_KEY": config["SECRET_KEY"], "PUBLIC_BASE_URL": url}
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        yield LiveServer(app, url, wrapper)
+    finally:
+        print(f"RQ worker log: {log}")
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            from webapp.db import engine
+
+            with engine().begin() as conn:
+                names = [r[0] for r in conn.execute(text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version'"))]
+                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, live_server) -> Iterator[BrowserContext]:
+    """A fresh phone-sized French browser profile (cookies, caches, service worker)."""
+    ctx = browser.new_context(base_url=live_server.url, locale="fr-FR", **PHONE)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context) -> Page:
+    """A tab in the phone profile."""
+    return context.new_page()
+
+
+@pytest.fixture(autouse=True)
+def _reset_demo_pensioner(request):
+    """Tests change DP100001's language and contact details: put them back."""
+    yield
+    if "live_server" in request.fixturenames:
+        server = request.getfixturevalue("live_server")
+        server.sql("UPDATE pensioner SET language='fr', email='m.benani@example.ma' "
+                   "WHERE dp_number=:dp", dp=DEMO_DP)
+
+
+def login(page: Page, dp: str = DEMO_DP, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form, as a pensioner would, and land on the home screen."""
+    page.goto("/auth/login")
+    page.get_by_label("Numéro de dossier").fill(dp)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/space/")
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Wait until a service worker controls the page (so its fetches go through it)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+                           " && navigator.serviceWorker.controller.state === 'activated'")
+
+
+def wait_until(predicate, timeout: float = 10.0, step: float = 0.1):
+    """Poll ``predicate`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
