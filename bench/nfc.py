@@ -48,7 +48,7 @@ def one_read(**chip_options) -> tuple[int, int, float, int]:
 
 
 def main() -> None:
-    chips = [
+    chips: list[tuple[str, dict]] = [
         ("BAC, short APDUs (223 B reads)", {"pace_param": None, "extended_length": False}),
         ("BAC, extended length", {"pace_param": None}),
         ("PACE, short APDUs", {"extended_length": False}),

@@ -34,7 +34,7 @@ def cmd_read(args) -> int:
     if args.reader == "simulator":
         from .simulator import demo_passport
 
-        options = {"pace_param": None} if args.chip == "bac" else {}
+        options: dict = {"pace_param": None} if args.chip == "bac" else {}
         if args.chip == "short":
             options.update(extended_length=False)
         chip, demo_mrz, demo_trust = demo_passport(**options)

@@ -89,10 +89,12 @@ def _verify_ecdsa(key, challenge: bytes, signature: bytes, hcls) -> tuple[bool, 
     half = len(signature) // 2
     der = utils.encode_dss_signature(int.from_bytes(signature[:half], "big"),
                                      int.from_bytes(signature[half:], "big"))
-    for h in [hcls] if hcls else [hashes.SHA256, hashes.SHA384, hashes.SHA512, hashes.SHA1]:
+    choices: list[oids.HashFactory] = [hcls] if hcls else [hashes.SHA256, hashes.SHA384,
+                                                          hashes.SHA512, hashes.SHA1]
+    for h in choices:
         try:
             key.verify(der, challenge, ec.ECDSA(h()))
-            return True, f"ECDSA signature ({h.name}) over our challenge"
+            return True, f"ECDSA signature ({h().name}) over our challenge"
         except InvalidSignature:
             continue
     return False, "signature does not cover our challenge (wrong key or replayed answer)"

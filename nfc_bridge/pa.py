@@ -80,10 +80,10 @@ def _dg_hashes(files: dict[str, bytes], sod: SecurityObject) -> dict:
             out[name] = check(NOT_CHECKED, f"unknown hash algorithm {sod.hash_oid}")
         elif expected is None:
             out[name] = check(FAIL, "data group not listed in EF.SOD")
-        elif hmac.compare_digest(hashlib.new(hcls.name, data).digest(), expected):
-            out[name] = check(PASS, f"{hcls.name} matches EF.SOD")
+        elif hmac.compare_digest(hashlib.new(hcls().name, data).digest(), expected):
+            out[name] = check(PASS, f"{hcls().name} matches EF.SOD")
         else:
-            out[name] = check(FAIL, f"{hcls.name} differs from EF.SOD: data group altered")
+            out[name] = check(FAIL, f"{hcls().name} differs from EF.SOD: data group altered")
     return out
 
 
@@ -103,7 +103,7 @@ def _verify_sod(sod: SecurityObject, dsc: x509.Certificate) -> dict:
         return check(NOT_CHECKED, f"unknown digest algorithm {s.digest_oid}")
     signed = s.content
     if s.signed_attrs is not None:
-        digest = hashlib.new(dcls.name, s.content).digest()
+        digest = hashlib.new(dcls().name, s.content).digest()
         if s.message_digest is None or not hmac.compare_digest(digest, s.message_digest):
             return check(FAIL, "messageDigest attribute does not match the security object")
         signed = s.signed_attrs
@@ -138,7 +138,7 @@ def _verify_signature(key, alg, dcls, signature: bytes, data: bytes) -> str:
 
 
 def _pss_params(alg, default):
-    hcls, salt = default, default.digest_size
+    hcls, salt = default, default().digest_size
     kids = alg.children()
     if len(kids) > 1:
         for p in kids[1].children():

@@ -120,6 +120,7 @@ class SimulatedChip:
             data, sw = self._execute(cmd, extended=_is_extended(raw))
             return data + sw.to_bytes(2, "big")
         keys = self.keys
+        assert keys is not None  # a protected command implies a session
         try:
             self.ssc += 1
             cmd = unwrap_command(keys, raw, self.ssc)
@@ -240,7 +241,7 @@ class SimulatedChip:
         p = self.pace
         if not p:
             return b"", 0x6985
-        curve = pace.CURVES[self.pace_param]
+        curve = pace.CURVES[int(self.pace_param or 0)]
         bits = pace.ECDH_GM_AES[self.pace_oid]
         body = {t.tag: t.value for t in parse_one(cmd.data, 0x7C).children()}
         step = p["step"]

@@ -185,17 +185,22 @@ class Terminal:
             cmd = self._command(op)
             if op[0].startswith("sm_"):
                 ssc += 1
-                self.pending.append(protect(self.keys, cmd, ssc))
+                self.pending.append(protect(self._keys(), cmd, ssc))
                 ssc += 1
             else:
                 self.pending.append(cmd.encode())
+
+    def _keys(self) -> SMKeys:
+        if self.keys is None:
+            raise MalformedResponse("no secure messaging session")
+        return self.keys
 
     def _answers(self, responses: list[bytes]):
         """Yield ``(op, data, sw)`` per response, checking secure messaging in order."""
         for op, rapdu in zip(self.ops, responses, strict=False):
             if op[0].startswith("sm_"):
                 self.ssc += 2  # counted even if the check fails: the session is dead anyway
-                data, sw, _ = unprotect(self.keys, rapdu, self.ssc)
+                data, sw, _ = unprotect(self._keys(), rapdu, self.ssc)
             else:
                 data, sw = split_response(rapdu)
             yield op, data, sw
@@ -229,7 +234,7 @@ class Terminal:
             return read_binary(op[2], op[3])
         if kind == "sm_aa":
             le = 256 if self.files.read_size <= 0xDF else 65536
-            return Command(0x00, 0x88, 0x00, 0x00, self.aa_challenge, le=le)
+            return Command(0x00, 0x88, 0x00, 0x00, self.aa_challenge or bytes(8), le=le)
         raise MalformedResponse(f"unknown operation {kind}")
 
     def _init_ops(self, with_card_access: bool) -> list[list]:
@@ -280,7 +285,7 @@ class Terminal:
     # -- PACE ------------------------------------------------------------------------------
 
     def _start_pace(self, info: pace.PaceInfo) -> None:
-        curve = pace.CURVES[info.parameter_id]
+        curve = pace.CURVES[int(info.parameter_id or 0)]
         sk_map = pace.random_scalar(curve)
         pk_map = pace.encode_point(curve, curve.generator * sk_map)
         self.auth = {"oid": info.oid, "param": info.parameter_id, "bits": info.key_bits,
@@ -333,7 +338,8 @@ class Terminal:
             self.auth = {"t_ic": t_ic.hex()}
             self._goto(State.READING)
             # The tokens' check and the first protected reads share one round trip.
-            self._send([["ga", 0x85, t_ifd.hex(), True], ["sm_sel_app"]] + self._plan(2))
+            first: list[list] = [["ga", 0x85, t_ifd.hex(), True], ["sm_sel_app"]]
+            self._send(first + self._plan(2))
 
     # -- READING -----------------------------------------------------------------------------
 

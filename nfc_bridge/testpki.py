@@ -93,7 +93,7 @@ def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
         signature = key.sign(signed_attrs, ec.ECDSA(hcls()))
         sig_alg = _alg(oids.sig_oid("ecdsa", hash_name), None)
     elif scheme == "pss":
-        salt = hcls.digest_size
+        salt = hcls().digest_size
         signature = key.sign(signed_attrs, padding.PSS(padding.MGF1(hcls()), salt), hcls())
         halg = _alg(oids.HASH_OID[hash_name])
         params = seq(tlv(0xA0, halg), tlv(0xA1, seq(encode_oid(oids.MGF1), halg)),
