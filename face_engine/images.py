@@ -62,24 +62,23 @@ def load_image(data: bytes, *, max_side: int = WORKING_SIDE) -> LoadedImage:
         # Pillow warns about pixel bombs; we refuse them ourselves below.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            opened = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             raise ImageTooLarge(str(exc)) from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise NotAnImage("unrecognised picture data") from exc
-    fmt = image.format or "?"
+    fmt = opened.format or "?"
     if fmt not in ACCEPTED_FORMATS:
         raise UnsupportedImageFormat(fmt)
-    width, height = image.size
+    width, height = opened.size
     if width * height > MAX_PIXELS:
         raise ImageTooLarge(f"{width}x{height} pixels > {MAX_PIXELS}")
     try:
         if fmt == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 size: much faster for big photos.
-            image.draft("RGB", _draft_size(image.size, max_side))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        image = _to_rgb(image)
+            opened.draft("RGB", _draft_size(opened.size, max_side))
+        opened.load()
+        image = _to_rgb(ImageOps.exif_transpose(opened))
     except OSError as exc:
         # Pillow reports "image file is truncated" or a broken stream as OSError.
         raise TruncatedImage(str(exc)) from exc

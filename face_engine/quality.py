@@ -129,7 +129,9 @@ def face_crop(rgb: np.ndarray, face: Face) -> np.ndarray:
     A fixed size makes sharpness comparable between a close and a far face.
     """
     crop = rgb[face.top : face.bottom + 1, face.left : face.right + 1]
-    image = Image.fromarray(crop).convert("L").resize((CROP_SIDE, CROP_SIDE), Image.BILINEAR)
+    image = (
+        Image.fromarray(crop).convert("L").resize((CROP_SIDE, CROP_SIDE), Image.Resampling.BILINEAR)
+    )
     return np.asarray(image, dtype=np.float64)
 
 
