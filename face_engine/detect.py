@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class ModelsMissing(RuntimeError):
     """The dlib model files are not installed (an infrastructure failure)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Face:
     """One detected face in working-image pixels: box and 68 landmarks."""
 
@@ -71,6 +72,9 @@ def _model_path(name: str) -> str:
     if not path.is_file():
         raise ModelsMissing(f"missing model file {path}")
     return str(path)
+
+
+_ENCODER_LOCK = threading.Lock()
 
 
 @functools.cache
@@ -151,5 +155,8 @@ def _box_from_shape(shape: dlib.full_object_detection) -> dlib.rectangle:
 
 def encode_face(rgb: np.ndarray, face: Face, *, num_jitters: int = 1) -> np.ndarray:
     """The 128-d descriptor of ``face`` (Euclidean distance < ~0.6: same person)."""
-    descriptor = _encoder().compute_face_descriptor(rgb, face.shape, num_jitters)
+    # The network keeps per-call buffers: one encoding at a time per process
+    # (an inline job in a threaded web server could otherwise share it).
+    with _ENCODER_LOCK:
+        descriptor = _encoder().compute_face_descriptor(rgb, face.shape, num_jitters)
     return np.asarray(descriptor, dtype=np.float64)

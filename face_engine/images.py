@@ -22,8 +22,9 @@ from face_engine.errors import ImageTooLarge, NotAnImage, TruncatedImage, Unsupp
 MAX_BYTES = 15 * 1024 * 1024
 #: 40 megapixels: more than any phone camera, far less than a bomb.
 MAX_PIXELS = 40_000_000
-#: JPEG 2000 is what most passport chips store in DG2.
-ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "JPEG2000"})
+#: JPEG 2000 is what most passport chips store in DG2; MPO is how Pillow names
+#: the JPEG files of phones that append a second picture (depth map, preview).
+ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "JPEG2000"})
 #: Longest side kept for landmarks and encodings. dlib aligns the face to a
 #: 150 px chip, so a face several hundred pixels wide gains nothing more.
 WORKING_SIDE = 1280
@@ -74,7 +75,7 @@ def load_image(data: bytes, *, max_side: int = WORKING_SIDE) -> LoadedImage:
     if width * height > MAX_PIXELS:
         raise ImageTooLarge(f"{width}x{height} pixels > {MAX_PIXELS}")
     try:
-        if fmt == "JPEG":
+        if fmt in ("JPEG", "MPO"):
             # Let libjpeg decode at 1/2, 1/4 or 1/8 size: much faster for big photos.
             opened.draft("RGB", _draft_size(opened.size, max_side))
         opened.load()

@@ -65,6 +65,8 @@ class Challenge:
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """True once ``now`` (default: the current UTC time) reaches expiry."""
+        if now is not None and now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
         return (now or datetime.now(UTC)) >= self.expires_at
 
     def to_dict(self) -> dict[str, Any]:

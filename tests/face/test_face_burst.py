@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -41,6 +42,10 @@ def test_still_photo_in_front_of_the_camera_fails_liveness(still_photo_burst, gr
     assert result.match is not None
     assert result.match.decision == "match"
     assert result.liveness.checks["same_face"]["passed"]
+    # The whole outcome can be stored as JSON in the proof-of-life record.
+    stored = json.loads(json.dumps(result.to_dict()))
+    assert stored["decision"] == "refused"
+    assert stored["reasons"][0] == "still_face"
 
 
 def test_replayed_identical_frames_fail_as_still(grace, picture_bytes, selfie_frame, grace_jpeg):

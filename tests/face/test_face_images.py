@@ -23,6 +23,14 @@ def test_jpeg_png_and_webp_uploads_are_read_as_rgb(grace, picture_bytes, fmt):
     assert loaded.rgb.dtype == np.uint8
 
 
+def test_phone_jpeg_carrying_a_second_picture_is_read(grace, picture_bytes):
+    # Some phones append a depth map or preview: Pillow calls these JPEGs MPO.
+    data = picture_bytes(grace, "MPO", save_all=True, append_images=[grace.resize((64, 75))])
+    loaded = load_image(data)
+    assert loaded.format == "MPO"
+    assert loaded.rgb.shape == (600, 512, 3)
+
+
 def test_phone_portrait_stored_sideways_is_turned_upright(grace, picture_bytes):
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = 6  # "rotate 90 degrees clockwise to display"
