@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 from . import oids
-from .der import OID, SEQUENCE, decode_oid
+from .der import OID, decode_oid
 from .errors import MalformedResponse
-from .tlv import Tlv, parse_one
+from .tlv import parse_one
 
 # ISO/IEC 10118-3 hash identifiers used in the 9796-2 trailer (xx CC)
 _TRAILER_HASH = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
@@ -103,10 +103,11 @@ def _verify_ecdsa(key, challenge: bytes, signature: bytes, hcls) -> tuple[bool, 
 # --- card side (simulator) -------------------------------------------------------------
 
 
-def sign(private_key, challenge: bytes) -> bytes:
+def sign(private_key, challenge: bytes, ec_hash: str = "sha256") -> bytes:
     """What a chip answers to INTERNAL AUTHENTICATE."""
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        r, s = utils.decode_dss_signature(private_key.sign(challenge, ec.ECDSA(hashes.SHA256())))
+        hcls = oids.HASHES[oids.HASH_OID[ec_hash]]
+        r, s = utils.decode_dss_signature(private_key.sign(challenge, ec.ECDSA(hcls())))
         size = (private_key.curve.key_size + 7) // 8
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
     nums = private_key.private_numbers()
@@ -117,6 +118,16 @@ def sign(private_key, challenge: bytes) -> bytes:
     return pow(int.from_bytes(f, "big"), d, n).to_bytes(k, "big")
 
 
+def dg14_file(ec_hash: str) -> bytes:
+    """DG14 holding an ActiveAuthenticationInfo for ecdsa-plain-<hash> (simulator)."""
+    from .der import encode_int, encode_oid, seq, set_of
+    from .tlv import tlv
+
+    alg = next(oid for oid, cls in oids.ECDSA_PLAIN.items() if cls().name == ec_hash)
+    info = seq(encode_oid(oids.ACTIVE_AUTH_INFO), encode_int(1), encode_oid(alg))
+    return tlv(0x6E, set_of(info))
+
+
 def dg15_file(public_key) -> bytes:
     from .tlv import tlv
 
@@ -125,4 +136,3 @@ def dg15_file(public_key) -> bytes:
     return tlv(0x6F, spki)
 
 
-__all__ = ["verify", "sign", "dg15_public_key", "dg15_file", "Tlv", "SEQUENCE"]

@@ -44,12 +44,17 @@ def dg2_file(image: bytes, width: int, height: int, *, encoding: str = "19794",
     bht = tlv(0xA1, tlv(0x80, b"\x01\x01"), tlv(0x81, b"\x02"), tlv(0x87, b"\x01\x01"),
               tlv(0x88, b"\x00\x08"))
     if encoding == "39794":
-        # Simplified ISO/IEC 39794-5 face image data block: version, then a
-        # representation whose image data sits in a context-specific element.
-        block = tlv(0x7F2E, tlv(0xA0, tlv(0x80, b"\x00")),
-                    tlv(0xA1, tlv(0x30, tlv(0xA0, tlv(0x80, image)),
-                                  tlv(0xA1, tlv(0x80, width.to_bytes(2, "big")),
-                                        tlv(0x81, height.to_bytes(2, "big"))))))
+        # ISO/IEC 39794-5 FaceImageDataBlock (DER, implicit context tags), reduced
+        # to what a reader needs: version [0], representations [1] holding one
+        # representation whose 2D image block carries the image data [0] and
+        # image information [1] (JPEG or JPEG 2000 format code, width, height).
+        version = tlv(0xA0, tlv(0x80, b"\x00"), tlv(0x81, b"\x00"))
+        info = tlv(0xA1, tlv(0x80, b"\x00"), tlv(0x83, b"\x01" if jpeg2000 else b"\x00"),
+                   tlv(0xA4, tlv(0x80, width.to_bytes(2, "big")),
+                       tlv(0x81, height.to_bytes(2, "big"))))
+        image_2d = tlv(0xA0, tlv(0x80, image), info)
+        representation = tlv(0x30, tlv(0x80, b"\x01"), tlv(0xA1, image_2d))
+        block = tlv(0x7F2E, version, tlv(0xA1, representation))
     else:
         block = tlv(0x5F2E, _iso19794(image, width, height, jpeg2000))
     return tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01"), tlv(0x7F60, bht, block)))

@@ -18,8 +18,11 @@ TAGS = {"COM": 0x60, "SOD": 0x77, "DG1": 0x61, "DG2": 0x75, "DG11": 0x6B, "DG12"
 DG_TAG_ORDER = [0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D,
                 0x6E, 0x6F, 0x70]
 TAG_TO_NAME = {tag: name for name, tag in TAGS.items()}
-MANDATORY = ("COM", "SOD", "DG1", "DG2")
-OPTIONAL = ("DG14", "DG15")  # DG14: security infos (AA algorithm), DG15: AA public key
+MANDATORY = ("SOD", "DG1", "DG2")
+# EF.COM is deprecated (EF.SOD lists the data groups too); DG14 holds security
+# infos (the AA algorithm), DG15 the AA public key.
+OPTIONAL = ("COM", "DG14", "DG15")
+EXTRA = ("DG14", "DG15")  # read when EF.COM or EF.SOD says they exist
 
 # Rough sizes for progress before a file's real length is known.
 TYPICAL_SIZE = {"COM": 30, "SOD": 2000, "DG1": 100, "DG2": 20000, "DG14": 300, "DG15": 300}

@@ -13,7 +13,7 @@ import base64
 
 from .apdu import SW_END_OF_FILE, SW_OK, SW_WRONG_LENGTH
 from .errors import MalformedResponse, StatusWordError
-from .lds_files import MANDATORY, TYPICAL_SIZE
+from .lds_files import TYPICAL_SIZE
 from .tlv import total_length
 
 EXTENDED_READ = 0xFF00  # leaves room for secure messaging inside a 64 KiB response
@@ -26,7 +26,7 @@ class FileSet:
 
     def __init__(self, read_size: int = EXTENDED_READ) -> None:
         self.wanted: list[str] = ["COM", "DG1", "SOD", "DG2"]
-        self.listed = False  # optional files from EF.COM added to ``wanted``
+        self.listed = False  # DG14/DG15 decided (from EF.COM, or EF.SOD without EF.COM)
         self.absent: list[str] = []
         self.sizes: dict[str, int] = {}
         self.chunks: dict[str, dict[int, bytes]] = {}
@@ -165,4 +165,4 @@ class FileSet:
         return f
 
 
-__all__ = ["FileSet", "EXTENDED_READ", "SHORT_READ", "MANDATORY"]
+__all__ = ["FileSet", "EXTENDED_READ", "SHORT_READ"]

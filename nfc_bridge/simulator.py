@@ -52,6 +52,7 @@ class SimulatedChip:
         pace_oid: str = PACE_AES128_GM,
         bac: bool = True,
         aa_key=None,
+        aa_hash: str = "sha256",
         extended_length: bool = True,
         max_read: int = 0xFF00,
         over_read: str = "6700",
@@ -65,7 +66,7 @@ class SimulatedChip:
         self.pace_param, self.pace_oid = pace_param, pace_oid
         if pace_param is not None:
             self.files[EF_CARD_ACCESS] = pace.card_access(pace_oid, pace_param)
-        self.aa_key = aa_key
+        self.aa_key, self.aa_hash = aa_key, aa_hash
         self.extended_length, self.max_read, self.over_read = extended_length, max_read, over_read
         self.delay, self.sleep = delay, sleep
         self.faults = faults or Faults()
@@ -281,7 +282,7 @@ class SimulatedChip:
             return b"", 0x6982
         if self.faults.aa_signature is not None:
             return self.faults.aa_signature, 0x9000
-        return aa.sign(self.aa_key, cmd.data), 0x9000
+        return aa.sign(self.aa_key, cmd.data, self.aa_hash), 0x9000
 
 
 def _is_extended(raw: bytes) -> bool:
@@ -304,7 +305,8 @@ def _demo_material():
 
 
 def build_passport(pki, *, aa_key=None, mrz_fields: dict | None = None, encoding: str = "19794",
-                   dgs_override: dict[str, bytes] | None = None, face=None, **sod_kwargs):
+                   dgs_override: dict[str, bytes] | None = None, face=None,
+                   with_com: bool = True, dg14: bytes | None = None, **sod_kwargs):
     """LDS files (COM, DG1, DG2, DG15?, SOD) for a passport signed by ``pki``'s DSC.
 
     Returns ``(files, mrz_information)``. ``face`` is ``(image, width, height)``;
@@ -318,11 +320,15 @@ def build_passport(pki, *, aa_key=None, mrz_fields: dict | None = None, encoding
                   f["sex"], f["expiry"], f.get("issuing"))
     image, w, h = face or face_jpeg(86)
     dgs = {"DG1": dg1_file(mrz), "DG2": dg2_file(image, w, h, encoding=encoding)}
+    if dg14 is not None:
+        dgs["DG14"] = dg14
     if aa_key is not None:
         dgs["DG15"] = aa.dg15_file(aa_key.public_key())
     sod = make_sod({dg_number(n): d for n, d in dgs.items()}, pki, **sod_kwargs)
     dgs.update(dgs_override or {})
     files = {"COM": com_file(list(dgs)), "SOD": sod, **dgs}
+    if not with_com:
+        del files["COM"]
     info = MRZInfo(f["number"], f["birth"], f["expiry"]).key_string()
     return files, info
 

@@ -42,7 +42,16 @@ from .errors import (
     StatusWordError,
     error_from_dict,
 )
-from .lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS, MANDATORY, OPTIONAL, com_data_groups
+from .lds_files import (
+    APPLET_AID,
+    EF_CARD_ACCESS,
+    EXTRA,
+    FIDS,
+    MANDATORY,
+    OPTIONAL,
+    com_data_groups,
+    dg_number,
+)
 from .reading import EXTENDED_READ, FileSet
 from .sm import SMKeys, protect, unprotect
 from .tlv import parse_one, require
@@ -367,6 +376,8 @@ class Terminal:
                 elif sw != SW_OK:
                     raise StatusWordError(f"cannot select {op[1]} ({sw:04X})", sw)
             elif kind == "sm_read":
+                if op[1] in self.files.absent:
+                    continue  # its SELECT failed: these reads answer "no current file"
                 if op[2] > 0x7FFF and data:
                     data = unwrap_do53(data)
                 self.files.answer(op[1], op[2], op[3], data, sw)
@@ -375,9 +386,7 @@ class Terminal:
                 self.aa_signature = data if sw == SW_OK else b""
         if len(responses) < len(self.ops):
             return
-        if self.files.complete("COM") and not self.files.listed:
-            self.files.want(*[n for n in com_data_groups(self.files.contents()["COM"])
-                              if n in OPTIONAL])
+        self._learn_data_groups()
         ops = self._plan()
         if not ops:
             missing = [n for n in MANDATORY if not self.files.complete(n)]
@@ -388,6 +397,21 @@ class Terminal:
             return
         self.files.check_progress()
         self._send(ops)
+
+    def _learn_data_groups(self) -> None:
+        """Add DG14/DG15 to the reads once EF.COM (or, lacking it, EF.SOD) lists them."""
+        if self.files.listed:
+            return
+        if self.files.complete("COM"):
+            names = com_data_groups(self.files.contents()["COM"])
+        elif "COM" in self.files.absent and self.files.complete("SOD"):
+            from .sod import parse_sod
+
+            numbers = parse_sod(self.files.contents()["SOD"]).dg_hashes
+            names = [n for n in EXTRA if dg_number(n) in numbers]
+        else:
+            return
+        self.files.want(*[n for n in names if n in EXTRA])
 
     # -- persistence ----------------------------------------------------------------------
 

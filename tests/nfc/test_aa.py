@@ -57,3 +57,16 @@ def test_verify_rejects_garbage_signatures(aa_key, aa_ec_key):
     assert aa.verify(aa_key.public_key(), CHALLENGE, b"\x01" * 128)["status"] == "fail"
     assert aa.verify(aa_ec_key.public_key(), CHALLENGE, b"\x01" * 64)["status"] == "fail"
     assert aa.verify(aa_key.public_key(), CHALLENGE, b"")["status"] == "fail"
+
+
+def test_dg14_names_the_ecdsa_hash(pki, aa_ec_key, run):
+    files, mrz = build_passport(pki, aa_key=aa_ec_key, dg14=aa.dg14_file("sha384"))
+    good = SimulatedChip(files, mrz, aa_key=aa_ec_key, aa_hash="sha384", sleep=None)
+    t = run(Terminal(mrz, aa_challenge=CHALLENGE), good)
+    assert "DG14" in t.result.files
+    assert t.result.active_auth == {"status": "pass",
+                                    "reason": "ECDSA signature (sha384) over our challenge"}
+    assert t.result.passive_auth["dg_hashes"]["DG14"]["status"] == "pass"
+    other_hash = SimulatedChip(files, mrz, aa_key=aa_ec_key, aa_hash="sha256", sleep=None)
+    t = run(Terminal(mrz, aa_challenge=CHALLENGE), other_hash)
+    assert t.result.active_auth["status"] == "fail"

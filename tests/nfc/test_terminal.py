@@ -171,3 +171,12 @@ def test_state_stays_small_while_reading(passport, make_chip):
         sizes.append(len(json.dumps(t.to_state())))
     # the state is the file bytes read so far (base64) plus a few hundred bytes
     assert max(sizes[:3]) < 4_000 and sizes[-1] < 40_000
+
+
+def test_chip_without_ef_com_learns_dg15_from_the_sod(pki, aa_key, run):
+    files, mrz = build_passport(pki, aa_key=aa_key, with_com=False)
+    chip = SimulatedChip(files, mrz, aa_key=aa_key, sleep=None)
+    t = run(Terminal(mrz, aa_challenge=CHALLENGE), chip)
+    assert t.error is None
+    assert "COM" not in t.result.files and "DG15" in t.result.files
+    assert t.result.active_auth["status"] == "pass"
