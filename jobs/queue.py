@@ -34,6 +34,8 @@ class JobFailed(Exception):
 def _func_path(func: Callable | str) -> str:
     if isinstance(func, str):
         return func
+    if "<" in func.__qualname__:
+        raise ValueError(f"job functions must be importable module attributes: {func!r}")
     return f"{func.__module__}:{func.__qualname__}"
 
 
@@ -165,4 +167,5 @@ def job_status(job_id: str):
     from webapp.db import get_session
     from webapp.models import JobRecord
 
-    return get_session().get(JobRecord, job_id)
+    # populate_existing: an inline job wrote the row through another session.
+    return get_session().get(JobRecord, job_id, populate_existing=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import uuid
 
+# Cheap Argon2 parameters: the suite hashes hundreds of demo passwords.
+os.environ.setdefault("DV_FAST_HASHING", "1")
+
 import psycopg
 import pytest
 from sqlalchemy import text
@@ -12,8 +15,16 @@ from sqlalchemy import text
 from tests.services import postgres_server_url, redis_url
 from webapp import create_app
 
-TABLES = ["alert", "audit_event", "job", "attestation", "payment", "staff_user", "agency",
-          "pensioner"]
+TABLES = [
+    "alert",
+    "audit_event",
+    "job",
+    "attestation",
+    "payment",
+    "staff_user",
+    "agency",
+    "pensioner",
+]
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +50,18 @@ def _truncate(app) -> None:
 
     with app.app_context(), engine().begin() as conn:
         if conn.dialect.name == "postgresql":
-            existing = [t for t in TABLES if conn.execute(
-                text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
-            extra = [r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'"))]
+            existing = [
+                t for t in TABLES if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()
+            ]
+            extra = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            ]
             names = sorted(set(existing) | set(extra))
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
 
@@ -51,15 +69,17 @@ def _truncate(app) -> None:
 @pytest.fixture
 def app(pg_url):
     """The app on the test database; every table is emptied after the test."""
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": pg_url,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "REDIS_URL": "",
-        "PUBLIC_BASE_URL": "http://localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": "",
+            "PUBLIC_BASE_URL": "http://localhost",
+        }
+    )
     yield app
     _truncate(app)
     app.extensions["db_engine"].dispose()
@@ -79,11 +99,13 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    """A database session inside an app context."""
-    from webapp.db import get_session
+    """A database session of its own (no app context is kept pushed: requests made by the
+    test client must get their own context, as in production)."""
+    from sqlmodel import Session
 
-    with app.app_context():
-        yield get_session()
+    session = Session(app.extensions["db_engine"], expire_on_commit=False)
+    yield session
+    session.close()
 
 
 @pytest.fixture
@@ -104,8 +126,7 @@ class AuthActions:
         self._client = client
 
     def login(self, dp_number="DP100001", password="Demo2026!"):
-        return self._client.post("/auth/login",
-                                 data={"dp_number": dp_number, "password": password})
+        return self._client.post("/auth/login", data={"dp_number": dp_number, "password": password})
 
     def staff_login(self, email="conseiller@demo.dialvie.ma", password="Conseil2026!"):
         return self._client.post("/staff/login", data={"email": email, "password": password})

@@ -50,7 +50,9 @@ def postgres_server_url() -> str:
         return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
     bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     if not bindirs:
-        raise RuntimeError("PostgreSQL is not running and not installed (apt-get install postgresql)")
+        raise RuntimeError(
+            "PostgreSQL is not running and not installed (apt-get install postgresql)"
+        )
     bindir = bindirs[-1]
     port = free_port()
     datadir = tempfile.mkdtemp(prefix="dv-pg-")
@@ -58,14 +60,33 @@ def postgres_server_url() -> str:
     if as_postgres:
         shutil.chown(datadir, "postgres", "postgres")
     prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
-    subprocess.run([*prefix, f"{bindir}/initdb", "-D", datadir, "-A", "trust", "-U", "postgres"],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", datadir, "-l", f"{datadir}/log", "-o",
-                    f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1", "start"], check=True,
-                   stdout=subprocess.DEVNULL)
-    atexit.register(lambda: subprocess.run(
-        [*prefix, f"{bindir}/pg_ctl", "-D", datadir, "stop", "-m", "immediate"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    subprocess.run(
+        [*prefix, f"{bindir}/initdb", "-D", datadir, "-A", "trust", "-U", "postgres"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            *prefix,
+            f"{bindir}/pg_ctl",
+            "-D",
+            datadir,
+            "-l",
+            f"{datadir}/log",
+            "-o",
+            f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    atexit.register(
+        lambda: subprocess.run(
+            [*prefix, f"{bindir}/pg_ctl", "-D", datadir, "stop", "-m", "immediate"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
     _wait(port, "PostgreSQL")
     return f"postgresql://postgres@{PG_HOST}:{port}/postgres"
 
@@ -80,8 +101,10 @@ def redis_url() -> str:
     if not exe:
         raise RuntimeError("Redis is not running and not installed (apt-get install redis-server)")
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     atexit.register(proc.terminate)
     _wait(port, "Redis")
     return f"redis://127.0.0.1:{port}/0"

@@ -34,8 +34,11 @@ def html_tag(response) -> str:
 
 
 def read_catalogue(name: str):
-    path = TRANSLATIONS / "messages.pot" if name == "pot" else (
-        TRANSLATIONS / name / "LC_MESSAGES" / "messages.po")
+    path = (
+        TRANSLATIONS / "messages.pot"
+        if name == "pot"
+        else (TRANSLATIONS / name / "LC_MESSAGES" / "messages.po")
+    )
     with path.open("rb") as handle:
         return read_po(handle, locale=None if name == "pot" else name)
 
@@ -53,6 +56,7 @@ def saved_language(app, dp: str) -> str:
 
 
 # --- Choosing the language ------------------------------------------------------------------
+
 
 def test_a_visitor_gets_french_by_default(client):
     response = client.get("/auth/login")
@@ -141,6 +145,7 @@ def test_the_manifest_follows_the_language(client):
 
 # --- The catalogues -------------------------------------------------------------------------
 
+
 def test_every_message_is_translated_in_arabic_and_english():
     template = msgids(read_catalogue("pot"))
     assert len(template) > 150
@@ -197,17 +202,50 @@ def test_french_needs_no_catalogue_and_shows_the_source_text(app):
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("fr", ["Mes paiements de pension", "Mon attestation", "Mes coordonnées", "Mes alertes",
-                "Guide d'utilisation", "Allocataire"]),
-        ("en", ["My pension payments", "My certificate", "My contact details", "My alerts",
-                "User guide", "Pensioner"]),
-        ("ar", ["مدفوعات معاشي", "شهادتي", "معلوماتي الشخصية", "تنبيهاتي", "دليل الاستعمال",
-                "المستفيد"]),
+        (
+            "fr",
+            [
+                "Mes paiements de pension",
+                "Mon attestation",
+                "Mes coordonnées",
+                "Mes alertes",
+                "Guide d'utilisation",
+                "Allocataire",
+            ],
+        ),
+        (
+            "en",
+            [
+                "My pension payments",
+                "My certificate",
+                "My contact details",
+                "My alerts",
+                "User guide",
+                "Pensioner",
+            ],
+        ),
+        (
+            "ar",
+            [
+                "مدفوعات معاشي",
+                "شهادتي",
+                "معلوماتي الشخصية",
+                "تنبيهاتي",
+                "دليل الاستعمال",
+                "المستفيد",
+            ],
+        ),
     ],
 )
 def test_the_fund_wording_is_used(app, lang, expected):
-    sources = ["Mes paiements de pension", "Mon attestation", "Mes coordonnées", "Mes alertes",
-               "Guide d'utilisation", "Allocataire"]
+    sources = [
+        "Mes paiements de pension",
+        "Mon attestation",
+        "Mes coordonnées",
+        "Mes alertes",
+        "Guide d'utilisation",
+        "Allocataire",
+    ]
     with app.test_request_context("/"), force_locale(lang):
         assert [gettext(s) for s in sources] == expected
 
@@ -219,6 +257,7 @@ def test_arabic_plural_forms_are_used(app):
 
 
 # --- Amounts and dates ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
@@ -242,8 +281,11 @@ def test_amounts_are_exact_to_the_centime():
 
 @pytest.mark.parametrize(
     ("lang", "may", "august"),
-    [("fr", "MAI 2017", "AOÛT 2017"), ("en", "MAY 2017", "AUGUST 2017"),
-     ("ar", "ماي 2017", "غشت 2017")],
+    [
+        ("fr", "MAI 2017", "AOÛT 2017"),
+        ("en", "MAY 2017", "AUGUST 2017"),
+        ("ar", "ماي 2017", "غشت 2017"),
+    ],
 )
 def test_month_labels_use_the_moroccan_names(lang, may, august):
     assert month_label("2017-05", lang) == may
@@ -278,10 +320,10 @@ def test_the_payments_page_is_formatted_in_the_pensioner_language(app, client, d
 
 # --- Errors in the reader's language --------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("dp", "message"),
-    [("DP100001", "Entre 0 et 30."), ("DP100002", "بين 0 و30."),
-     ("DP100005", "Between 0 and 30.")],
+    [("DP100001", "Entre 0 et 30."), ("DP100002", "بين 0 و30."), ("DP100005", "Between 0 and 30.")],
 )
 def test_form_errors_appear_in_the_pensioner_language(client, demo, auth, dp, message):
     auth.login(dp)

@@ -60,11 +60,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package."""
     from .auth import bp as auth_bp
+    from .proof import bp as proof_bp
     from .public import bp as public_bp
     from .space import bp as space_bp
     from .staff import bp as staff_bp
 
-    for bp in (public_bp, auth_bp, space_bp, staff_bp):
+    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp):
         app.register_blueprint(bp)
 
 
@@ -74,3 +75,9 @@ def register_commands(app: Flask) -> None:
 
     for group in (db_cli, registry_cli, demo_cli, jobs_cli):
         app.cli.add_command(group)
+    from face_engine.cli import face
+
+    from .proof.cli import proof_cli
+
+    app.cli.add_command(face)
+    app.cli.add_command(proof_cli)

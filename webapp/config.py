@@ -71,6 +71,19 @@ class Config:
 
     DEMO = _bool("DEMO", False)
 
+    # Proof of life (quarterly campaigns, selfie + liveness).
+    PROOF_OPEN_DAY = int(os.environ.get("PROOF_OPEN_DAY", "1"))  # of Jan/Apr/Jul/Oct
+    PROOF_DEADLINE_DAY = int(os.environ.get("PROOF_DEADLINE_DAY", "20"))
+    PROOF_DAILY_ATTEMPTS = int(os.environ.get("PROOF_DAILY_ATTEMPTS", "5"))
+    PROOF_CHALLENGE_SECONDS = int(os.environ.get("PROOF_CHALLENGE_SECONDS", "120"))
+    PROOF_DISPUTE_DAYS = int(os.environ.get("PROOF_DISPUTE_DAYS", "30"))
+    PROOF_MIN_FRAMES = int(os.environ.get("PROOF_MIN_FRAMES", "8"))
+    PROOF_MAX_FRAMES = int(os.environ.get("PROOF_MAX_FRAMES", "20"))
+    PROOF_MAX_FRAME_BYTES = int(os.environ.get("PROOF_MAX_FRAME_BYTES", str(1024 * 1024)))
+    # False only in tests/demos: decide on the face match alone, ignoring the actions.
+    PROOF_LIVENESS_REQUIRED = _bool("PROOF_LIVENESS_REQUIRED", True)
+    PROOF_JOB_TIMEOUT = int(os.environ.get("PROOF_JOB_TIMEOUT", "60"))
+
 
 class ProductionConfig(Config):
     """Hardened defaults; enable with ``APP_ENV=production``."""

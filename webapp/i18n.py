@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 from flask_login import current_user, user_logged_in
 
 LOCAL_TZ = ZoneInfo("Africa/Casablanca")
@@ -48,10 +49,53 @@ def select_timezone() -> str:
     return "Africa/Casablanca"
 
 
+def _babel_context():
+    """Flask-Babel's per-context namespace (locale and translations), if any yet.
+
+    Read through the app context variable rather than the ``g`` proxy: this
+    runs for every amount, month and message on a page.
+    """
+    ctx = _cv_app.get(None)
+    return getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+
+
 def current_lang() -> str:
-    """The two-letter language of this response."""
-    locale = get_locale()
+    """The two-letter language of this response.
+
+    Reads the locale Flask-Babel already chose for this context (honouring
+    ``force_locale``) before falling back to ``get_locale``: it is called for
+    every amount and month on a page.
+    """
+    locale = getattr(_babel_context(), "babel_locale", None) or get_locale()
     return locale.language if locale is not None else DEFAULT_LANG
+
+
+def _translations():
+    """This context's translations, remembered next to the locale they were loaded for.
+
+    Flask-Babel's own lookup walks several context proxies per call; a page
+    of 120 payments calls ``_()`` close to a thousand times.
+    """
+    ctx = _babel_context()
+    cached = getattr(ctx, "dv_translations", None)
+    if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    ctx = _babel_context()
+    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+        ctx.dv_translations = (ctx.babel_locale, translations)
+    return translations
+
+
+def install_fast_gettext(app: Flask) -> None:
+    """Replace the Jinja ``_``/``gettext``/``ngettext`` Flask-Babel installed by cached ones."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def text_direction(lang: str | None = None) -> str:
@@ -101,9 +145,15 @@ def money(centimes: int | None, lang: str | None = None) -> str:
     """Format integer centimes as dirhams in the language's conventions (9 879,43 MAD)."""
     if centimes is None:
         return ""
-    style = money_style(lang or current_lang())
+    return _money(int(centimes), lang or current_lang())
+
+
+@lru_cache(maxsize=4096)
+def _money(centimes: int, lang: str) -> str:
+    # Monthly amounts repeat month after month: most calls are cache hits.
+    style = money_style(lang)
     sign = "-" if centimes < 0 else ""
-    units, cents = divmod(abs(int(centimes)), 100)
+    units, cents = divmod(abs(centimes), 100)
     number = f"{sign}{units:,}".replace(",", style.group) + f"{style.decimal}{cents:02d}"
     if style.symbol_first:
         return f"{style.symbol}{NBSP}{number}"
@@ -184,4 +234,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(month_label, "month_label")
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(text_direction, "text_direction")
+    install_fast_gettext(app)
     user_logged_in.connect(_save_chosen_language, app)

@@ -3,6 +3,7 @@
 from .activity import Alert, AuditEvent, JobRecord
 from .money import Attestation, Payment
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
+from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
 from .types import utcnow
 
 __all__ = [
@@ -11,10 +12,15 @@ __all__ = [
     "Alert",
     "Attestation",
     "AuditEvent",
+    "Campaign",
+    "FaceReference",
     "JobRecord",
+    "LivenessChallenge",
     "Payment",
     "PaymentStatus",
     "Pensioner",
+    "ProofAttempt",
+    "ProofStatus",
     "StaffRole",
     "StaffUser",
     "utcnow",

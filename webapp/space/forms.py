@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 MARITAL = [
@@ -34,7 +35,9 @@ EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 class ContactForm(FlaskForm):
     marital_status = SelectField(
-        _l("Situation familiale"), choices=MARITAL, validators=[Optional()]
+        _l("Situation familiale"),
+        choices=[SelectChoice(v, label) for v, label in MARITAL],
+        validators=[Optional()],
     )
     children = IntegerField(
         _l("Nombre d'enfants"), validators=[Optional(), NumberRange(0, 30, _l("Entre 0 et 30."))]
@@ -58,7 +61,7 @@ class ContactForm(FlaskForm):
     )
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("Ville"), validators=[Optional(), Length(max=100)])
-    country = SelectField(_l("Pays"), choices=COUNTRIES)
+    country = SelectField(_l("Pays"), choices=[SelectChoice(v, label) for v, label in COUNTRIES])
     password = PasswordField(
         _l("Mot de passe (obligatoire pour changer l'e-mail)"),
         validators=[Optional(), Length(max=128)],

@@ -3,6 +3,7 @@
 from flask import flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
@@ -61,7 +62,10 @@ def contact():
     pensioner = current_pensioner()
     form = ContactForm(obj=pensioner)
     if pensioner.country not in dict(COUNTRIES):
-        form.country.choices = [*COUNTRIES, (pensioner.country, pensioner.country)]
+        form.country.choices = [
+            *form.country.choices,
+            SelectChoice(pensioner.country, pensioner.country),
+        ]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

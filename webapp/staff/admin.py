@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import staff_required
 from ..db import get_session
@@ -51,8 +52,8 @@ def staff_accounts():
     """List and add staff accounts; the temporary password is shown once."""
     session = get_session()
     form = StaffForm()
-    form.agency_id.choices = [(0, "—")] + [
-        (a.id, f"{a.city} — {a.name}") for a in svc.agencies(session)
+    form.agency_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(a.id, f"{a.city} — {a.name}") for a in svc.agencies(session)
     ]
     status, created = 200, None
     if form.validate_on_submit():

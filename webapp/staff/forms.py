@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -34,6 +35,10 @@ class StaffForm(FlaskForm):
     )
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(
-        _l("Rôle"), choices=[("adviser", _l("Conseiller")), ("admin", _l("Administrateur"))]
+        _l("Rôle"),
+        choices=[
+            SelectChoice("adviser", _l("Conseiller")),
+            SelectChoice("admin", _l("Administrateur")),
+        ],
     )
     agency_id = SelectField(_l("Agence"), coerce=int, validators=[Optional()])

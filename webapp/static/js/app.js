@@ -120,15 +120,17 @@
     reloading = true;
     window.location.reload();
   });
+  function whenInstalled(worker) {
+    if (!worker) return;
+    worker.addEventListener("statechange", function () {
+      if (worker.state === "installed" && sw.controller) offerUpdate(worker);
+    });
+  }
   sw.register("/sw.js", { scope: "/" }).then(function (reg) {
     if (reg.waiting && sw.controller) offerUpdate(reg.waiting);
-    reg.addEventListener("updatefound", function () {
-      var worker = reg.installing;
-      if (!worker) return;
-      worker.addEventListener("statechange", function () {
-        if (worker.state === "installed" && sw.controller) offerUpdate(worker);
-      });
-    });
+    // The navigation may already have started installing a new version.
+    whenInstalled(reg.installing);
+    reg.addEventListener("updatefound", function () { whenInstalled(reg.installing); });
     // An app left open for days still hears about a new version.
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible" && navigator.onLine) {

@@ -1,0 +1,76 @@
+"""``flask proof``: the daily job, frame purge, lost-job recovery and the demo reference."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from ..db import get_session
+
+proof_cli = AppGroup("proof", help="Proof of life: daily job, purge, demo reference.")
+
+
+@proof_cli.command("daily")
+@click.option("--today", help="Run as if today were this date (YYYY-MM-DD).")
+@click.option("--enqueue", is_flag=True, help="Enqueue on RQ instead of running here.")
+def daily(today: str | None, enqueue: bool) -> None:
+    """Reminders, suspensions after the deadline, frame purge, lost-job recovery."""
+    from jobs import daily as daily_job
+
+    if enqueue:
+        from jobs.queue import enqueue as enqueue_job
+
+        click.echo(enqueue_job("proof_daily", daily_job.run_daily, today))
+        return
+    click.echo(json.dumps(daily_job.run_daily(today), ensure_ascii=False))
+
+
+@proof_cli.command("purge")
+def purge() -> None:
+    """Delete the frames of attempts past the dispute window."""
+    from ..services import proof_of_life
+
+    click.echo(f"{proof_of_life.purge_frames(get_session())} attempt(s) purged")
+
+
+@proof_cli.command("demo-reference")
+@click.argument("dp_number", default="DP100001")
+@click.argument("image", required=False, type=click.Path(exists=True, dir_okay=False))
+def demo_reference(dp_number: str, image: str | None) -> None:
+    """Give DP_NUMBER a reference template from IMAGE (default: skimage's astronaut)."""
+    import face_engine
+
+    from ..models import Pensioner
+    from ..services import proof_of_life
+
+    session = get_session()
+    pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == dp_number)).first()
+    if pensioner is None:
+        click.echo(f"no pensioner {dp_number} (run: flask demo seed)", err=True)
+        sys.exit(1)
+    if image:
+        with open(image, "rb") as handle:
+            picture = handle.read()
+    else:
+        picture = astronaut_jpeg()
+    try:
+        proof_of_life.set_reference(session, pensioner, picture, "demo")
+    except face_engine.FaceEngineError as exc:
+        click.echo(f"refused: {exc.code}: {exc.message_en}", err=True)
+        sys.exit(1)
+    click.echo(f"reference set for {dp_number}")
+
+
+def astronaut_jpeg() -> bytes:
+    """Eileen Collins (``skimage.data.astronaut``) as JPEG bytes: a face shipped offline."""
+    import skimage.data
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(skimage.data.astronaut()).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()

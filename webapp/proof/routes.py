@@ -1,0 +1,169 @@
+"""« Attester de votre vie »: intro, camera page, challenge, burst upload, job polling."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, make_response, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from jobs.queue import job_status
+
+from ..auth.users import current_pensioner, pensioner_required
+from ..db import get_session
+from ..extensions import htmx
+from ..models import ProofAttempt
+from ..render import render_page
+from ..services import campaigns
+from ..services import proof_of_life as svc
+from ..services.proof_of_life import ProofError
+from . import bp
+from .messages import action_text, reason_text
+
+TITLE = _l("Attester de votre vie")
+
+
+@bp.app_context_processor
+def proof_context():
+    """``proof_home_status()`` for the home page's status block."""
+
+    def proof_home_status():
+        if not (current_user.is_authenticated and current_user.is_pensioner):
+            return None
+        return campaigns.home_status(get_session(), current_pensioner())
+
+    return {"proof_home_status": proof_home_status}
+
+
+def _blocker(pensioner) -> str | None:
+    try:
+        svc.check_can_attempt(get_session(), pensioner)
+    except ProofError as exc:
+        return exc.code
+    return None
+
+
+@bp.route("/")
+@pensioner_required
+def start():
+    """The intro: status, what will happen, and the big « Commencer » button."""
+    pensioner = current_pensioner()
+    session = get_session()
+    blocker = _blocker(pensioner)
+    return render_page(
+        "proof/start.html",
+        title=TITLE,
+        pol=campaigns.home_status(session, pensioner),
+        blocker=blocker,
+        blocker_text=reason_text(blocker) if blocker else None,
+    )
+
+
+@bp.route("/camera")
+@pensioner_required
+def camera():
+    """The camera screen. Always a full page load: it needs ``camera.js``."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("proof.camera")
+        return response
+    blocker = _blocker(current_pensioner())
+    return render_page(
+        "proof/camera.html",
+        title=TITLE,
+        blocker=blocker,
+        blocker_text=reason_text(blocker) if blocker else None,
+        frames=15,
+        duration_ms=3000,
+    )
+
+
+@bp.route("/challenge", methods=["POST"])
+@pensioner_required
+def challenge():
+    """A fresh challenge as JSON: the nonce and the two actions, worded."""
+    try:
+        row = svc.issue_challenge(get_session(), current_pensioner())
+    except ProofError as exc:
+        return jsonify(error=exc.code, message=reason_text(exc.code)), 409
+    return jsonify(
+        nonce=row.nonce,
+        actions=[{"code": a, "text": action_text(a)} for a in row.actions],
+        expires_in=current_app.config["PROOF_CHALLENGE_SECONDS"],
+    )
+
+
+@bp.route("/upload", methods=["POST"])
+@pensioner_required
+def upload():
+    """The burst (multipart ``frames`` + ``nonce``): stored encrypted, then the face job."""
+    pensioner = current_pensioner()
+    session = get_session()
+    cfg = current_app.config
+    # Refuse an oversized body before parsing it into memory.
+    limit = cfg["PROOF_MAX_FRAMES"] * cfg["PROOF_MAX_FRAME_BYTES"] + 64 * 1024
+    try:
+        if (request.content_length or 0) > limit:
+            raise ProofError("image_too_large")
+        files = [(f.mimetype or "", f.read()) for f in request.files.getlist("frames")]
+        attempt = svc.accept_upload(session, pensioner, request.form.get("nonce", ""), files)
+    except ProofError as exc:
+        return _refused(exc.code)
+    svc.start_check(session, attempt)
+    return _attempt_page(attempt)
+
+
+def _refused(code: str, status: int = 422):
+    return render_page(
+        "proof/refused.html",
+        status=status,
+        title=TITLE,
+        code=code,
+        text=reason_text(code),
+        can_retry=_blocker(current_pensioner()) is None,
+    )
+
+
+def _owned_attempt(attempt_id: int) -> ProofAttempt:
+    attempt = get_session().get(ProofAttempt, attempt_id)
+    if attempt is None or attempt.pensioner_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _attempt_page(attempt: ProofAttempt):
+    session = get_session()
+    job = job_status(attempt.job_id) if attempt.job_id else None
+    if attempt.decision == "pending" and svc.is_stale(job):
+        svc.recover_stale(session, attempt_id=attempt.id)
+        session.refresh(attempt)
+        job = job_status(attempt.job_id)
+    reasons = [reason_text(c) for c in dict.fromkeys(attempt.reasons or [])][:3]
+    if attempt.decision == "no_match" and not reasons:
+        reasons = [reason_text("no_match")]
+    return render_page(
+        "proof/attempt.html",
+        title=TITLE,
+        attempt=attempt,
+        job=job,
+        reasons=reasons,
+        can_retry=_blocker(current_pensioner()) is None,
+        limit_text=reason_text("daily_limit"),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@pensioner_required
+def attempt(attempt_id: int):
+    """The polling partial: progress while the job runs, then the outcome."""
+    return _attempt_page(_owned_attempt(attempt_id))
+
+
+@bp.route("/attempts/<int:attempt_id>/retry", methods=["POST"])
+@pensioner_required
+def attempt_retry(attempt_id: int):
+    """Start the check again after a technical failure (same frames, same nonce)."""
+    attempt = _owned_attempt(attempt_id)
+    job = job_status(attempt.job_id) if attempt.job_id else None
+    if attempt.decision == "pending" and (job is None or job.status == "failed"):
+        svc.start_check(get_session(), attempt)
+    return _attempt_page(attempt)

@@ -1,0 +1,255 @@
+"""The quarterly proof-of-life cycle: campaign windows, statuses, suspension, reinstatement.
+
+A campaign opens on ``PROOF_OPEN_DAY`` of January, April, July and October and
+its deadline is ``PROOF_DEADLINE_DAY`` of the same month (local dates, in
+Casablanca time). An attestation made later in the quarter still counts for
+that quarter's campaign; after the deadline the daily job suspends payment for
+those who have not attested, and a later attestation reinstates it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..i18n import LOCAL_TZ
+from ..models import AccountStatus, Campaign, PaymentStatus, Pensioner, ProofStatus, utcnow
+from . import audit
+from . import pensioners as pensioner_svc
+
+log = logging.getLogger(__name__)
+QUARTER_MONTHS = (1, 4, 7, 10)
+#: Reminder stages: days before the deadline (the opening is its own stage).
+REMINDER_DAYS = {"d10": 10, "d3": 3}
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in the fund's time zone."""
+    return (now or utcnow()).astimezone(LOCAL_TZ).date()
+
+
+def quarter_of(day: date) -> str:
+    """``2026-04-15`` → ``2026-Q2``."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def window(quarter: str, open_day: int | None = None, deadline_day: int | None = None):
+    """The (opens_on, deadline) dates of a quarter's campaign."""
+    open_day = open_day or current_app.config["PROOF_OPEN_DAY"]
+    deadline_day = deadline_day or current_app.config["PROOF_DEADLINE_DAY"]
+    year, q = int(quarter[:4]), int(quarter[-1])
+    month = QUARTER_MONTHS[q - 1]
+    return date(year, month, open_day), date(year, month, deadline_day)
+
+
+def campaign_for(session: Session, day: date) -> Campaign:
+    """The campaign of ``day``'s quarter, created on first use (safe under races)."""
+    quarter = quarter_of(day)
+    found = session.exec(select(Campaign).where(Campaign.quarter == quarter)).first()
+    if found is not None:
+        return found
+    opens_on, deadline = window(quarter)
+    campaign = Campaign(quarter=quarter, opens_on=opens_on, deadline=deadline)
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+    except IntegrityError:
+        # Another request created it first: use theirs.
+        return session.exec(select(Campaign).where(Campaign.quarter == quarter)).one()
+    session.commit()
+    return campaign
+
+
+def status_row(session: Session, pensioner_id: int, campaign_id: int) -> ProofStatus | None:
+    """The pensioner's status row for a campaign, if any."""
+    return session.exec(
+        select(ProofStatus).where(
+            ProofStatus.pensioner_id == pensioner_id, ProofStatus.campaign_id == campaign_id
+        )
+    ).first()
+
+
+def _status_for_update(session: Session, pensioner_id: int, campaign_id: int) -> ProofStatus:
+    row = status_row(session, pensioner_id, campaign_id)
+    if row is not None:
+        return row
+    row = ProofStatus(pensioner_id=pensioner_id, campaign_id=campaign_id)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        row = status_row(session, pensioner_id, campaign_id)
+        assert row is not None
+    return row
+
+
+@dataclass(frozen=True)
+class HomeStatus:
+    """What the home page says about proof of life.
+
+    ``state`` is ``todo`` (« À faire avant le … »), ``attested`` (« Attesté le … »),
+    ``late`` (« En retard ») or ``suspended`` (« Paiement suspendu »).
+    """
+
+    state: str
+    campaign: Campaign
+    attested_at: datetime | None = None
+    pending_review: bool = False
+
+
+def home_status(session: Session, pensioner: Pensioner, today: date | None = None) -> HomeStatus:
+    """The pensioner's proof-of-life status for the current campaign."""
+    from ..models import ProofAttempt
+
+    today = today or local_today()
+    campaign = campaign_for(session, today)
+    row = status_row(session, pensioner.id, campaign.id)
+    if row is not None and row.attested_at is not None:
+        return HomeStatus("attested", campaign, row.attested_at)
+    review = session.exec(
+        select(ProofAttempt.id).where(
+            ProofAttempt.pensioner_id == pensioner.id,
+            ProofAttempt.campaign_id == campaign.id,
+            ProofAttempt.decision == "review",
+            ProofAttempt.review_decision.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+    if pensioner.payment_status == PaymentStatus.SUSPENDED.value:
+        state = "suspended"
+    elif today > campaign.deadline:
+        state = "late"
+    else:
+        state = "todo"
+    return HomeStatus(state, campaign, pending_review=review is not None)
+
+
+def attest(
+    session: Session,
+    pensioner: Pensioner,
+    campaign: Campaign,
+    *,
+    attempt_id: int | None,
+    method: str,
+    actor_type: str = "system",
+    actor_id: int | None = None,
+) -> bool:
+    """Mark the pensioner attested for ``campaign`` and reinstate a suspended payment.
+
+    Idempotent: returns False (and changes nothing) when already attested.
+    The caller commits.
+    """
+    row = _status_for_update(session, pensioner.id, campaign.id)
+    if row.attested_at is not None:
+        return False
+    row.attested_at, row.attempt_id, row.method = utcnow(), attempt_id, method
+    audit.record(
+        session,
+        "proof_of_life_attested",
+        actor_type=actor_type,
+        actor_id=actor_id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+        campaign=campaign.quarter,
+        attempt_id=attempt_id,
+        method=method,
+    )
+    if pensioner.payment_status == PaymentStatus.SUSPENDED.value:
+        pensioner.payment_status = PaymentStatus.ACTIVE.value
+        pensioner.updated_at = utcnow()
+        pensioner_svc.add_alert(session, pensioner.id, "payment_reinstated")
+        audit.record(
+            session,
+            "payment_reinstated",
+            actor_type="system",
+            target_type="pensioner",
+            target_id=pensioner.id,
+            campaign=campaign.quarter,
+        )
+    return True
+
+
+def _active_pensioners(session: Session) -> list[Pensioner]:
+    return list(
+        session.exec(
+            select(Pensioner)
+            .where(Pensioner.account_status == AccountStatus.ACTIVE.value)
+            .order_by(Pensioner.id)
+        )
+    )
+
+
+def suspend_late(session: Session, today: date) -> list[str]:
+    """After the deadline, suspend every active account not attested. Idempotent.
+
+    A pensioner is suspended at most once per campaign (``suspended_at``), so
+    a payment an adviser restored by hand is not suspended again by a re-run.
+    Returns the DP numbers suspended by this run.
+    """
+    campaign = campaign_for(session, today)
+    if today <= campaign.deadline:
+        return []
+    done = []
+    for pensioner in _active_pensioners(session):
+        row = status_row(session, pensioner.id, campaign.id)
+        if row is not None and (row.attested_at is not None or row.suspended_at is not None):
+            continue
+        row = _status_for_update(session, pensioner.id, campaign.id)
+        row.suspended_at = utcnow()
+        if pensioner.payment_status != PaymentStatus.SUSPENDED.value:
+            pensioner.payment_status = PaymentStatus.SUSPENDED.value
+            pensioner.updated_at = utcnow()
+            pensioner_svc.add_alert(
+                session, pensioner.id, "payment_suspended", campaign=campaign.quarter
+            )
+            audit.record(
+                session,
+                "payment_suspended",
+                actor_type="system",
+                target_type="pensioner",
+                target_id=pensioner.id,
+                campaign=campaign.quarter,
+                deadline=campaign.deadline.isoformat(),
+            )
+            done.append(pensioner.dp_number)
+        session.commit()
+    if done:
+        log.info("campaign %s: %d payment(s) suspended", campaign.quarter, len(done))
+    return done
+
+
+def send_reminders(session: Session, today: date) -> int:
+    """In-app reminders at the opening, D-10 and D-3 for those not attested yet.
+
+    Each stage is sent once per pensioner and campaign (recorded on the status
+    row). Web push, SMS and e-mail fallbacks hook in here later.
+    """
+    campaign = campaign_for(session, today)
+    stage = None
+    if today == campaign.opens_on:
+        stage = "open"
+    for name, days in REMINDER_DAYS.items():
+        if today == campaign.deadline - timedelta(days=days):
+            stage = name
+    if stage is None:
+        return 0
+    sent = 0
+    for pensioner in _active_pensioners(session):
+        row = _status_for_update(session, pensioner.id, campaign.id)
+        if row.attested_at is not None or stage in (row.reminders or []):
+            continue
+        row.reminders = [*(row.reminders or []), stage]
+        pensioner_svc.add_alert(
+            session,
+            pensioner.id,
+            "pol_reminder",
+            deadline=campaign.deadline.strftime("%d/%m/%Y"),
+            stage=stage,
+        )
+        sent += 1
+        session.commit()
+    return sent

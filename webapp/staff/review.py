@@ -1,0 +1,99 @@
+"""The staff review queue: grey-zone proof-of-life attempts, approved or rejected with a reason."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.users import staff_required
+from ..db import get_session
+from ..models import LivenessChallenge, Pensioner, ProofAttempt
+from ..proof.messages import reason_text
+from ..render import render_page
+from ..services import audit
+from ..services import proof_of_life as svc
+from ..services.proof_of_life import ProofError
+from . import bp
+
+
+@bp.route("/review")
+@staff_required()
+def review_queue():
+    """Attempts waiting for a human decision, oldest first."""
+    return render_page(
+        "staff/review.html",
+        title=_l("Vérifications à faire"),
+        items=svc.review_queue(get_session()),
+    )
+
+
+def _attempt_page(attempt: ProofAttempt, error: str | None = None, status: int = 200):
+    session = get_session()
+    return render_page(
+        "staff/review_attempt.html",
+        status=status,
+        title=_l("Vérification d'une preuve de vie"),
+        attempt=attempt,
+        pensioner=session.get(Pensioner, attempt.pensioner_id),
+        error=error,
+        reason=request.form.get("reason", ""),
+    )
+
+
+@bp.route("/review/<int:attempt_id>", methods=["GET", "POST"])
+@staff_required()
+def review_attempt(attempt_id: int):
+    """One attempt: measures, frames (if still kept) and the approve / reject form."""
+    session = get_session()
+    attempt = session.get(ProofAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if request.method == "GET":
+        audit.record(
+            session,
+            "staff_review_viewed",
+            actor_type="staff",
+            actor_id=current_user.id,
+            target_type="pensioner",
+            target_id=attempt.pensioner_id,
+            ip=request.remote_addr,
+            attempt_id=attempt.id,
+        )
+        session.commit()
+        return _attempt_page(attempt)
+    action = request.form.get("action")
+    if action not in ("approve", "reject"):
+        abort(400)
+    try:
+        svc.review(
+            session,
+            attempt_id,
+            staff_id=current_user.id,
+            approve=action == "approve",
+            reason=request.form.get("reason", ""),
+            ip=request.remote_addr,
+        )
+    except ProofError as exc:
+        session.rollback()
+        return _attempt_page(attempt, error=reason_text(exc.code), status=422)
+    return _attempt_page(session.get(ProofAttempt, attempt_id))
+
+
+@bp.route("/review/<int:attempt_id>/frames/<int:index>.jpg")
+@staff_required()
+def review_frame(attempt_id: int, index: int):
+    """One decrypted frame for the reviewer; never cached."""
+    session = get_session()
+    attempt = session.get(ProofAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    challenge = session.get(LivenessChallenge, attempt.challenge_id)
+    try:
+        data = svc.frame_as_data(attempt, challenge, index)
+    except ProofError:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "no-store"
+    return response
