@@ -12,4 +12,4 @@ def test_demo_pensioner_sees_payments(client, demo, auth):
     assert auth.login().headers["Location"] == "/space/"
     response = client.get("/space/payments")
     assert response.status_code == 200
-    assert "MAD".encode() in response.data
+    assert b"MAD" in response.data

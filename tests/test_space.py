@@ -77,7 +77,7 @@ def test_changing_email_asks_for_the_password(client, demo, auth, db):
     }
     response = client.post("/space/contact", data=form)
     assert response.status_code == 422
-    assert "Saisissez votre mot de passe pour changer".encode() in response.data
+    assert b"Saisissez votre mot de passe pour changer" in response.data
     pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
     assert pensioner.email == "m.benani@example.ma" and pensioner.city == "Casablanca"
     response = client.post("/space/contact", data={**form, "password": "Demo2026!"})
@@ -112,7 +112,7 @@ def test_other_fields_change_without_password(client, demo, auth, db):
 def test_unknown_page_gets_a_friendly_404(client):
     response = client.get("/space/nowhere")
     assert response.status_code == 404
-    assert "Page introuvable".encode() in response.data
+    assert b"Page introuvable" in response.data
 
 
 def test_unexpected_error_shows_a_reference_that_is_logged(app, client, caplog):
