@@ -53,7 +53,10 @@ def main() -> None:
     parser.add_argument("--pairs", action="store_true", help="print every pair's distance")
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per measure")
     args = parser.parse_args()
-    labels = json.loads((args.folder / "labels.json").read_text())["labels"]
+    labels_file = args.folder / "labels.json"
+    if not labels_file.is_file():
+        sys.exit(f"error: no labels.json in {args.folder} (give the labelled folder)")
+    labels = json.loads(labels_file.read_text())["labels"]
 
     warm_up()
     started = time.perf_counter()

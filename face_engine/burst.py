@@ -83,12 +83,15 @@ def check_burst(
     *,
     now: datetime | None = None,
     used_nonce_check: Callable[[str], bool] | None = None,
+    require_actions: bool = True,
 ) -> BurstResult:
     """Check a burst of frames against ``challenge`` and a reference.
 
     ``reference_template_or_image`` is picture bytes or a 128-float template.
     ``used_nonce_check(nonce)`` must return True when the nonce was already
-    used (storage is the caller's). An unreadable frame raises its
+    used (storage is the caller's). ``require_actions=False`` (a test or demo
+    configuration only) skips the blink/turn and still-picture checks but
+    keeps freshness, same-face and matching. An unreadable frame raises its
     :class:`~face_engine.errors.ImageError`.
     """
     stale = check_fresh(challenge, now)
@@ -100,17 +103,11 @@ def check_burst(
     images = [load_image(frame, max_side=DETECTION_SIDE).rgb for frame in frames]
     faces = [_main_face(rgb) for rgb in images]
     landmarks = [None if f is None else f[0].landmarks for f in faces]
-    liveness = analyse_landmarks(landmarks, challenge)
-    reasons = list(liveness.reasons)
-    checks = dict(liveness.checks)
+    if require_actions:
+        reasons, checks = _actions(frames, landmarks, challenge)
+    else:
+        reasons, checks = [], {"actions": {"passed": True, "skipped": True}}
     checks["fresh"] = {"passed": True}
-
-    distinct = len({hashlib.sha256(frame).digest() for frame in frames})
-    checks["motion"] = {**checks.get("motion", {}), "distinct_frames": distinct}
-    if distinct <= len(frames) // 2 and "still_face" not in liveness.codes:
-        # A camera never yields byte-identical frames: this is a replay.
-        checks["motion"]["passed"] = False
-        reasons.insert(0, reason("still_face", distinct_frames=distinct))
 
     picked = _frames_to_encode(faces, landmarks)
     encodings = [encode_face(images[i], faces[i][0]) for i in picked]  # type: ignore[index]
@@ -130,6 +127,19 @@ def check_burst(
         return BurstResult(result, Decision("refused", None, (reason("no_face"),)))
     decision = _match(images, faces, picked, encodings, reference_template_or_image)
     return BurstResult(result, decision)
+
+
+def _actions(frames, landmarks, challenge) -> tuple[list[QualityReason], dict[str, Any]]:
+    liveness = analyse_landmarks(landmarks, challenge)
+    reasons = list(liveness.reasons)
+    checks = dict(liveness.checks)
+    distinct = len({hashlib.sha256(frame).digest() for frame in frames})
+    checks["motion"] = {**checks.get("motion", {}), "distinct_frames": distinct}
+    if distinct <= len(frames) // 2 and "still_face" not in liveness.codes:
+        # A camera never yields byte-identical frames: this is a replay.
+        checks["motion"]["passed"] = False
+        reasons.insert(0, reason("still_face", distinct_frames=distinct))
+    return reasons, checks
 
 
 def _main_face(rgb: np.ndarray) -> tuple[Face, int] | None:

@@ -56,6 +56,26 @@ def test_replayed_identical_frames_fail_as_still(grace, picture_bytes, selfie_fr
     assert result.liveness.checks["motion"]["distinct_frames"] == 1
 
 
+def test_with_actions_disabled_for_tests_a_matching_still_burst_is_accepted(
+    grace, picture_bytes, selfie_frame, grace_template
+):
+    frame = picture_bytes(selfie_frame(grace))
+    result = check_burst([frame] * 15, CHALLENGE, grace_template, now=NOW, require_actions=False)
+    assert result.decision == "match"
+    assert result.liveness.checks["actions"]["skipped"]
+    assert result.liveness.checks["same_face"]["passed"]
+
+
+def test_with_actions_disabled_another_person_is_still_refused(
+    astronaut, picture_bytes, selfie_frame, grace_template
+):
+    close_up = astronaut.crop((110, 10, 340, 250))  # her face fills the oval
+    frame = picture_bytes(selfie_frame(close_up))
+    result = check_burst([frame] * 15, CHALLENGE, grace_template, now=NOW, require_actions=False)
+    assert result.decision == "no_match"
+    assert result.match.distance > 0.6
+
+
 def test_faces_swapped_during_the_burst_are_detected(
     grace, astronaut, picture_bytes, selfie_frame, grace_template
 ):

@@ -27,6 +27,28 @@ GRACE = np.array([
     96, 135, 105, 137, 114, 134, 130, 136, 148, 135, 131, 149, 117, 153, 107, 154, 98, 154,
     85, 150, 78, 141, 97, 143, 106, 143, 115, 142, 141, 137, 115, 142, 107, 143, 97, 143,
 ], dtype=float).reshape(68, 2) + (200, 120)
+# Landmarks of two real press photos, checked by eye: in the first the man has
+# turned his head to HIS left (nose toward the right of the picture), in the
+# second to his right.
+TURNED_TO_HIS_LEFT = np.array([
+    -16, 147, -8, 198, 0, 246, 14, 291, 39, 332, 73, 366, 114, 391, 160, 407, 208, 407, 246, 394,
+    268, 366, 286, 333, 299, 295, 303, 255, 304, 214, 305, 174, 303, 134, 51, 124, 75, 104, 107,
+    91, 142, 90, 176, 97, 211, 95, 237, 85, 264, 80, 290, 86, 302, 107, 198, 124, 203, 149, 208,
+    175, 214, 202, 171, 231, 190, 233, 209, 235, 224, 230, 237, 225, 90, 142, 108, 132, 127, 129,
+    146, 137, 129, 143, 109, 146, 225, 132, 241, 120, 260, 120, 274, 130, 261, 135, 242, 135, 143,
+    301, 170, 284, 194, 274, 209, 277, 221, 272, 238, 278, 253, 289, 241, 304, 226, 311, 212, 313,
+    196, 314, 172, 311, 154, 298, 194, 285, 209, 286, 222, 283, 245, 288, 224, 290, 210, 293, 195,
+    293,
+], dtype=float).reshape(68, 2)
+TURNED_TO_HIS_RIGHT = np.array([
+    72, 95, 68, 128, 68, 164, 69, 200, 73, 238, 82, 276, 96, 310, 115, 337, 147, 349, 186, 346,
+    225, 329, 261, 304, 292, 274, 314, 239, 329, 201, 342, 159, 351, 116, 75, 70, 86, 51, 107, 46,
+    130, 50, 151, 59, 182, 62, 212, 56, 244, 59, 272, 72, 294, 94, 160, 86, 153, 107, 147, 129,
+    140, 151, 120, 170, 132, 176, 145, 181, 164, 177, 183, 174, 91, 85, 103, 73, 120, 75, 136, 88,
+    119, 90, 102, 90, 206, 95, 221, 83, 240, 88, 258, 101, 239, 103, 220, 101, 105, 234, 115, 212,
+    134, 204, 148, 208, 167, 205, 194, 215, 214, 239, 194, 269, 167, 284, 147, 285, 130, 281, 114,
+    264, 114, 234, 133, 218, 148, 220, 166, 219, 204, 238, 168, 259, 148, 261, 132, 256,
+], dtype=float).reshape(68, 2)
 # fmt: on
 EYELIDS = {37: 41, 38: 40, 43: 47, 44: 46}  # upper point: lower point
 NOW = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
@@ -77,6 +99,12 @@ def challenge(*actions: str, expires_at: datetime = NOW + timedelta(minutes=2)) 
 def test_synthetic_geometry_reads_back_as_intended():
     assert abs(yaw_degrees(turned(GRACE, 20)) - yaw_degrees(GRACE) - 20) < 3
     assert mean_ear(closed(GRACE, 0.9)) < 0.2 * mean_ear(GRACE)
+
+
+def test_real_heads_turned_to_their_own_left_and_right_read_as_positive_and_negative_yaw():
+    assert yaw_degrees(TURNED_TO_HIS_LEFT) > 15
+    assert yaw_degrees(TURNED_TO_HIS_RIGHT) < -15
+    assert abs(yaw_degrees(GRACE)) < 10
 
 
 def test_blink_then_turn_left_passes():
