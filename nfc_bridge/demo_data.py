@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+from pathlib import Path
 
 from .bac import check_digit
 from .tlv import tlv
@@ -60,25 +61,35 @@ def dg2_file(image: bytes, width: int, height: int, *, encoding: str = "19794",
     return tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01"), tlv(0x7F60, bht, block)))
 
 
+DEMO_FACE = Path(__file__).with_name("data") / "demo_face.jpg"
+
+
 @functools.lru_cache(maxsize=4)
-def face_jpeg(quality: int = 80, fmt: str = "JPEG") -> tuple[bytes, int, int]:
-    """A realistic ~20 KB passport-style face: the astronaut test image cropped to the face.
+def face_jpeg(quality: int = 86, fmt: str = "JPEG") -> tuple[bytes, int, int]:
+    """A realistic ~20 KB passport-style face and its size.
 
-    Falls back to a drawn face when scikit-image is not installed.
+    ``data/demo_face.jpg`` is scikit-image's public-domain astronaut photo (NASA)
+    cropped to the face (see :func:`make_demo_face`); other qualities and
+    formats are re-encoded from it.
     """
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
-    try:
-        from skimage import data
+    data = DEMO_FACE.read_bytes()
+    with Image.open(io.BytesIO(data)) as im:
+        if (quality, fmt) == (86, "JPEG"):
+            return data, im.size[0], im.size[1]
+        buf = io.BytesIO()
+        if fmt == "JPEG2000":
+            im.save(buf, fmt, quality_mode="rates", quality_layers=[40])
+        else:
+            im.save(buf, fmt, quality=quality)
+        return buf.getvalue(), im.size[0], im.size[1]
 
-        im = Image.fromarray(data.astronaut()).crop((140, 10, 290, 200)).resize((300, 380))
-    except ImportError:
-        im = Image.new("RGB", (300, 380), (200, 210, 225))
-        d = ImageDraw.Draw(im)
-        d.ellipse((70, 60, 230, 280), fill=(224, 180, 150))
-        d.ellipse((110, 140, 135, 155), fill=(60, 40, 30))
-        d.ellipse((165, 140, 190, 155), fill=(60, 40, 30))
-        d.arc((115, 190, 185, 240), 20, 160, fill=(150, 60, 60), width=4)
-    buf = io.BytesIO()
-    im.save(buf, fmt, quality=quality) if fmt == "JPEG" else im.save(buf, fmt)
-    return buf.getvalue(), im.size[0], im.size[1]
+
+def make_demo_face(path: Path = DEMO_FACE) -> None:
+    """Regenerate ``data/demo_face.jpg`` (needs scikit-image)."""
+    from PIL import Image
+    from skimage import data
+
+    im = Image.fromarray(data.astronaut()).crop((140, 10, 290, 200)).resize((300, 380))
+    im.save(path, "JPEG", quality=86)
