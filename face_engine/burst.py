@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from face_engine.detect import Face, detect_faces, encode_face
+from face_engine.detect import Face, detect_faces, encode_face, find_near
 from face_engine.errors import PictureRefused
 from face_engine.images import DETECTION_SIDE, load_image
 from face_engine.landmarks import mean_ear, yaw_degrees
@@ -101,7 +101,7 @@ def check_burst(
         return BurstResult(LivenessResult(False, tuple(stale), {"fresh": {"passed": False}}), None)
 
     images = [load_image(frame, max_side=DETECTION_SIDE).rgb for frame in frames]
-    faces = [_main_face(rgb) for rgb in images]
+    faces = faces_in_burst(images)
     landmarks = [None if f is None else f[0].landmarks for f in faces]
     if require_actions:
         reasons, checks = _actions(frames, landmarks, challenge)
@@ -142,14 +142,27 @@ def _actions(frames, landmarks, challenge) -> tuple[list[QualityReason], dict[st
     return reasons, checks
 
 
-def _main_face(rgb: np.ndarray) -> tuple[Face, int] | None:
-    # A face filling the oval is found at half resolution in a quarter of the
-    # time; only a frame without one pays for the full search.
-    found = detect_faces(rgb, detection_side=FAST_DETECTION_SIDE, upsample=0) or detect_faces(rgb)
-    if not found:
-        return None
-    others = sum(1 for f in found[1:] if f.width >= OTHER_FACE_RATIO * found[0].width)
-    return found[0], 1 + others
+def faces_in_burst(images: list[np.ndarray]) -> list[tuple[Face, int] | None]:
+    """The main face of each frame and how many faces it shows (None: no face)."""
+    faces: list[tuple[Face, int] | None] = []
+    previous: Face | None = None
+    for rgb in images:
+        # A face filling the oval is found at half resolution in a quarter of
+        # the time; a turned head is looked for again near its last place;
+        # only a frame with neither pays for the full search.
+        found = detect_faces(rgb, detection_side=FAST_DETECTION_SIDE, upsample=0)
+        if not found and previous is not None:
+            near = find_near(rgb, previous)
+            found = [near] if near is not None else []
+        if not found:
+            found = detect_faces(rgb)
+        if found:
+            others = sum(1 for f in found[1:] if f.width >= OTHER_FACE_RATIO * found[0].width)
+            faces.append((found[0], 1 + others))
+            previous = found[0]
+        else:
+            faces.append(None)
+    return faces
 
 
 def _frames_to_encode(faces: list, landmarks: list) -> list[int]:

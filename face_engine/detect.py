@@ -28,6 +28,8 @@ from face_engine.images import DETECTION_SIDE, downscale_array
 MIN_SCORE = 0.5
 
 
+#: Threshold adjustment when looking for the face again near its last place.
+TRACKING_ADJUST = -0.5
 #: Side of dlib's detector box over the eyes-to-mouth distance (measured on
 #: frontal faces; the box is centred midway between eyes and mouth).
 BOX_PER_EYE_MOUTH = 2.1
@@ -121,6 +123,37 @@ def detect_faces(
             break
     faces = [_face_from_rect(rgb, rect, factor) for rect in rects]
     return sorted(faces, key=lambda face: face.area, reverse=True)
+
+
+def find_near(rgb: np.ndarray, previous: Face) -> Face | None:
+    """Look again for a face close to where ``previous`` was, less strictly.
+
+    In a burst, a head turned for the challenge can drop below HOG's usual
+    threshold; searching only around the last position with a lower one keeps
+    it without letting background texture elsewhere count as a face.
+    """
+    height, width = rgb.shape[:2]
+    margin = previous.width
+    left, top = max(0, previous.left - margin), max(0, previous.top - margin)
+    right = min(width, previous.right + margin + 1)
+    bottom = min(height, previous.bottom + margin + 1)
+    crop = np.ascontiguousarray(rgb[top:bottom, left:right])
+    small, factor = downscale_array(crop, DETECTION_SIDE // 2)
+    upsample = 1 if previous.width * factor < 100 else 0
+    found, scores, _ = _detector().run(small, upsample, TRACKING_ADJUST)
+    centre = np.array([(previous.left + previous.right) / 2, (previous.top + previous.bottom) / 2])
+    best: tuple[float, dlib.rectangle] | None = None
+    for rect, score in zip(found, scores, strict=True):
+        rect = dlib.rectangle(
+            round(rect.left() / factor) + left,
+            round(rect.top() / factor) + top,
+            round(rect.right() / factor) + left,
+            round(rect.bottom() / factor) + top,
+        )
+        moved = np.linalg.norm(np.array([rect.center().x, rect.center().y]) - centre)
+        if moved <= 0.5 * previous.width and (best is None or score > best[0]):
+            best = (score, rect)
+    return None if best is None else _face_from_rect(rgb, best[1], 1.0)
 
 
 def _face_from_rect(rgb: np.ndarray, rect: dlib.rectangle, factor: float) -> Face:
