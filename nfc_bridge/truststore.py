@@ -23,8 +23,8 @@ class TrustStore:
     def load(cls, path: str | Path) -> TrustStore:
         """Load a directory (every file in it), a PEM/DER certificate or a CMS master list.
 
-        The master list's own signature is not checked: whoever installs the file
-        vouches for it.
+        A master list's signature is checked against its signer certificate, which
+        one of the listed CSCAs must have issued.
         """
         p = Path(path)
         files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
@@ -50,6 +50,32 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         if signed.content_type != oids.CSCA_MASTER_LIST:
             raise MalformedResponse("CMS file is not a CSCA master list")
         body = expect(parse_one(signed.content), SEQUENCE).children()
-        return [x509.load_der_x509_certificate(c.raw) for c in expect(body[1], SET).children()]
+        certs = [x509.load_der_x509_certificate(c.raw) for c in expect(body[1], SET).children()]
     except (MalformedResponse, IndexError, ValueError) as exc:
         raise MalformedResponse(f"not a certificate or master list: {exc}") from None
+    _check_master_list(signed, certs)
+    return certs
+
+
+def _check_master_list(signed, certs: list[x509.Certificate]) -> None:
+    """The list must be signed by a signer that one of its own CSCAs issued.
+
+    That proves integrity and origin within the list; trusting the list itself
+    is the operator's choice when installing it.
+    """
+    from cryptography.exceptions import InvalidSignature
+
+    from .cms import PASS, verify_signed_data
+
+    signer = signed.certificates[0] if signed.certificates else None
+    if signer is None or verify_signed_data(signed, signer)["status"] != PASS:
+        raise MalformedResponse("master list signature does not verify")
+    for csca in certs:
+        if csca.subject != signer.issuer:
+            continue
+        try:
+            signer.verify_directly_issued_by(csca)
+            return
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+    raise MalformedResponse("master list signer is not issued by a CSCA of the list")

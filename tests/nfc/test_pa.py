@@ -131,3 +131,22 @@ def test_unreadable_sod_is_a_failed_check_not_a_crash(passport, trust):
     report = passive_auth(files, trust)
     assert report["sod_signature"]["status"] == "fail"
     assert report["passed"] is False
+
+
+def test_master_list_with_a_broken_signature_is_refused(tmp_path, pki):
+    from nfc_bridge.errors import MalformedResponse
+
+    ml = bytearray(master_list([pki.csca], pki))
+    ml[-3] ^= 0x01  # inside the signature
+    (tmp_path / "ml.bin").write_bytes(bytes(ml))
+    with pytest.raises(MalformedResponse):
+        TrustStore.load(tmp_path / "ml.bin")
+
+
+def test_master_list_signed_by_an_outsider_is_refused(tmp_path, pki):
+    from nfc_bridge.errors import MalformedResponse
+
+    outsider = make_pki("FR")
+    (tmp_path / "ml.bin").write_bytes(master_list([pki.csca], outsider))
+    with pytest.raises(MalformedResponse, match="not issued by a CSCA"):
+        TrustStore.load(tmp_path / "ml.bin")
