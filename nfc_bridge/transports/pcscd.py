@@ -5,10 +5,15 @@ pcsc-lite has one daemon per machine: its socket is ``/run/pcscd/pcscd.comm``
 already running and we use it, or we start one in the foreground as a child
 process and stop it (and only it) when done. Starting one needs root, or write
 access to ``/run/pcscd``.
+
+The vpcd reader holds one card at a time, so two test runs on one machine would
+lay their cards on each other's: ``PcscdProcess`` takes a machine-wide file lock
+for as long as it is used.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -22,6 +27,7 @@ PCSCD_DIR = Path("/run/pcscd")
 PCSCD_SOCKET = PCSCD_DIR / "pcscd.comm"
 PCSCD_PIDFILE = PCSCD_DIR / "pcscd.pid"
 VPCD_READER = "Virtual PCD"
+LOCK_PATH = Path(os.environ.get("TMPDIR", "/tmp")) / "nfc_bridge-vpcd.lock"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -50,10 +56,14 @@ class PcscdProcess:
     reused one that was already running.
     """
 
-    def __init__(self, *, reader: str = VPCD_READER, timeout: float = 15.0) -> None:
+    def __init__(
+        self, *, reader: str = VPCD_READER, timeout: float = 15.0, lock_timeout: float = 600.0
+    ) -> None:
         self.reader = reader
         self.timeout = timeout
+        self.lock_timeout = lock_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self._lock_file = None
 
     @property
     def started(self) -> bool:
@@ -62,10 +72,30 @@ class PcscdProcess:
 
     def start(self) -> PcscdProcess:
         """Reuse a running pcscd or launch one, then wait for the vpcd reader."""
-        if running_pcscd_pid() is None:
-            self._launch()
-        self.wait_for_reader()
+        self._acquire_lock()
+        try:
+            if running_pcscd_pid() is None:
+                self._launch()
+            self.wait_for_reader()
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def _acquire_lock(self) -> None:
+        """Wait for any other user of the virtual reader on this machine to finish."""
+        lock_file = open(LOCK_PATH, "a")  # held (and locked) until stop()
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    lock_file.close()
+                    raise PcscUnavailable(f"the virtual reader stayed busy ({LOCK_PATH})") from None
+                time.sleep(0.2)
+        self._lock_file = lock_file
 
     def _launch(self) -> None:
         binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
@@ -78,7 +108,9 @@ class PcscdProcess:
             except FileNotFoundError:
                 pass
         self.process = subprocess.Popen(
-            [binary, "--foreground", "--error"],
+            # --auto-exit: should this process die unannounced, its pcscd follows a
+            # minute later instead of lingering.
+            [binary, "--foreground", "--error", "--auto-exit"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
@@ -98,22 +130,23 @@ class PcscdProcess:
             except PcscUnavailable as exc:
                 last_error = exc
             time.sleep(0.1)
-        self.stop()
         raise PcscUnavailable(
             f"no reader named {self.reader!r} after {self.timeout:.0f} s ({last_error})"
         )
 
     def stop(self) -> None:
-        """Stop the daemon if we started it; a reused one is left alone."""
+        """Stop the daemon if we started it (a reused one is left alone); free the reader."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        lock_file, self._lock_file = self._lock_file, None
+        if lock_file is not None:
+            lock_file.close()  # releases the flock
 
     def __enter__(self) -> PcscdProcess:
         return self.start()

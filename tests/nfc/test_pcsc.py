@@ -20,8 +20,8 @@ from nfc_bridge.errors import BacFailed, ChipRemoved, PaceFailed
 from nfc_bridge.reader import read_passport
 from nfc_bridge.simulator import demo_passport
 from nfc_bridge.terminal import Terminal
-from nfc_bridge.transports.pcsc import NoChip, PcscTransport, ReaderNotFound
-from nfc_bridge.transports.pcscd import PcscdProcess, wait_for_card
+from nfc_bridge.transports.pcsc import NoChip, PcscTransport, PcscUnavailable, ReaderNotFound
+from nfc_bridge.transports.pcscd import PcscdProcess, running_pcscd_pid, wait_for_card
 from nfc_bridge.transports.vpcd import DEFAULT_ATR, VpcdCard
 
 pytestmark = pytest.mark.pcsc
@@ -170,6 +170,12 @@ def test_empty_reader_is_a_named_error(pcscd):
     with pytest.raises(NoChip) as caught:
         PcscTransport("virtual pcd").connect(timeout=0.3)
     assert caught.value.code == "no_chip"
+
+
+def test_a_second_user_of_the_virtual_reader_waits_its_turn(pcscd):
+    assert pcscd.started or running_pcscd_pid() is not None
+    with pytest.raises(PcscUnavailable, match="busy"):
+        PcscdProcess(lock_timeout=0.3).start()
 
 
 def test_no_pcscd_is_reported_as_pcsc_unavailable():
