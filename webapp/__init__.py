@@ -60,12 +60,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package."""
     from .auth import bp as auth_bp
+    from .nfc import bp as nfc_bp
     from .proof import bp as proof_bp
     from .public import bp as public_bp
     from .space import bp as space_bp
     from .staff import bp as staff_bp
 
-    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp):
+    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp, nfc_bp):
         app.register_blueprint(bp)
 
 

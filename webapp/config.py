@@ -71,6 +71,11 @@ class Config:
 
     DEMO = _bool("DEMO", False)
 
+    # Passport chip relay: session lifetime, and the CSCA trust store (a folder of
+    # certificates or a CSCA master list); demo/test modes trust the demo CSCA.
+    NFC_SESSION_TTL = int(os.environ.get("NFC_SESSION_TTL", "600"))
+    NFC_CSCA_PATH = os.environ.get("NFC_CSCA_PATH", "")
+
     # Proof of life (quarterly campaigns, selfie + liveness).
     PROOF_OPEN_DAY = int(os.environ.get("PROOF_OPEN_DAY", "1"))  # of Jan/Apr/Jul/Oct
     PROOF_DEADLINE_DAY = int(os.environ.get("PROOF_DEADLINE_DAY", "20"))

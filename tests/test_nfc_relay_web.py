@@ -1,0 +1,84 @@
+"""The demo passport is read through the web relay (/nfc) by a scripted helper."""
+
+import json
+
+import pytest
+
+from nfc_bridge.simulator import demo_passport
+
+
+def _exchange(client, token, seq, responses, **extra):
+    body = {"seq": seq, "responses": [r.hex() for r in responses], **extra}
+    return client.post(
+        f"/nfc/sessions/{token}/exchange", data=json.dumps(body), content_type="application/json"
+    )
+
+
+@pytest.fixture
+def session(client):
+    response = client.post("/nfc/demo/sessions")
+    assert response.status_code == 201
+    data = response.get_json()
+    assert data["session_url"].endswith(data["token"])
+    return data["token"]
+
+
+def test_scripted_helper_reads_the_demo_passport_through_the_relay(app, client, session):
+    chip, _mrz, _trust = demo_passport()
+    seq, responses, trips = 0, [], 0
+    reply = _exchange(client, session, 0, [], max_apdu=65546).get_json()
+    while not reply["done"]:
+        trips += 1
+        responses = [chip.transmit(bytes.fromhex(c)) for c in reply["commands"]]
+        seq = reply["seq"]
+        reply = _exchange(client, session, seq, responses).get_json()
+        assert 0 <= reply["progress"] <= 1
+        assert trips < 30
+    assert reply["error"] is None and reply["progress"] == 1
+    assert trips <= 8  # pipelined: a handful of round trips, not one per APDU
+    with app.app_context():
+        from webapp.services.nfc_relay import relay_service
+
+        result = relay_service().result(session)
+        assert result.trusted
+    # The finished session answers the helper's late retries, but takes no new batch.
+    again = _exchange(client, session, seq + 1, [])
+    assert again.status_code in (409, 410)
+
+
+def test_garbage_from_the_helper_ends_the_session_with_a_clear_reason(client, session):
+    response = client.post(
+        f"/nfc/sessions/{session}/exchange", data=b"\xff not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "relay_bad_payload" and error["message_fr"]
+    after = _exchange(client, session, 0, [])
+    assert after.status_code == 409
+
+
+def test_replayed_sequence_is_refused(client, session):
+    chip, _mrz, _trust = demo_passport()
+    first = _exchange(client, session, 0, []).get_json()
+    answers = [chip.transmit(bytes.fromhex(c)) for c in first["commands"]]
+    second = _exchange(client, session, first["seq"], answers)
+    assert second.status_code == 200
+    # Same seq, same body: the same reply (a lost reply on a mobile network).
+    assert _exchange(client, session, first["seq"], answers).get_json() == second.get_json()
+    replay = _exchange(client, session, 0, [])
+    assert replay.status_code == 409
+    assert replay.get_json()["error"]["code"] == "replay_detected"
+
+
+def test_unknown_session_and_cancel(client, session):
+    assert _exchange(client, "nope.nope", 0, []).status_code == 404
+    cancelled = client.post(
+        f"/nfc/sessions/{session}/cancel", data="{}", content_type="application/json"
+    ).get_json()
+    assert cancelled["done"] is True
+    assert _exchange(client, session, 0, []).status_code == 409
+
+
+def test_session_url_in_a_browser_explains_the_helper(client, session):
+    page = client.get(f"/nfc/sessions/{session}").data.decode()
+    assert "DialVie Passeport" in page
