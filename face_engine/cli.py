@@ -4,6 +4,9 @@ A plain click group: the web app registers it with
 ``app.cli.add_command(face)``, and ``python -m face_engine`` runs it alone.
 Exit status: 0 when a decision or a quality result was printed (even a
 refusal), 2 when an input cannot be read, with a one-line message on stderr.
+
+``verify --json`` prints ``{"decision", "distance", "quality"}``; the quality
+codes are the selfie's, then the reference picture's prefixed ``reference:``.
 """
 
 from __future__ import annotations
@@ -40,10 +43,12 @@ def verify_command(reference_image: Path, selfie_image: Path, as_json: bool) -> 
         _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
     if as_json:
         out = decision.to_dict()
+        # Exactly the three documented keys; a refused reference picture's
+        # reasons follow the selfie's, prefixed so an operator sees which.
+        quality = out["quality"] + [f"reference:{code}" for code in out["reference_quality"]]
         click.echo(
             json.dumps(
-                {k: out[k] for k in ("decision", "distance", "quality")}
-                | {"reference_quality": out["reference_quality"]}
+                {"decision": out["decision"], "distance": out["distance"]} | {"quality": quality}
             )
         )
         return

@@ -49,9 +49,14 @@ def test_verify_selfie_without_face_is_refused_with_reasons(photos):
     result = run("verify", str(photos / "grace.jpg"), str(photos / "wall.png"), "--json")
     assert result.exit_code == 0
     out = json.loads(result.output)
-    assert out == {"decision": "refused", "distance": None, "quality": ["no_face"]} | {
-        "reference_quality": []
-    }
+    assert out == {"decision": "refused", "distance": None, "quality": ["no_face"]}
+
+
+def test_verify_names_an_unusable_reference_picture(photos):
+    result = run("verify", str(photos / "wall.png"), str(photos / "grace.jpg"), "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out == {"decision": "refused", "distance": None, "quality": ["reference:no_face"]}
 
 
 def test_verify_readable_line_without_json(photos):
