@@ -226,9 +226,10 @@ class RelayService:
     """Relay sessions between the server's terminal and an untrusted helper.
 
     ``trust_store`` is handed to passive authentication when the read ends;
-    ``ttl`` is a session's whole lifetime in seconds; ``clock`` is injectable
-    for tests; ``terminal_factory`` builds a terminal from (MRZ information,
-    AA challenge) and defaults to ``nfc_bridge.terminal.Terminal``.
+    ``ttl`` is a session's whole lifetime in seconds; ``max_batch`` caps the
+    commands per round trip (the terminal's default otherwise); ``clock`` is
+    injectable for tests; ``terminal_class`` defaults to
+    ``nfc_bridge.terminal.Terminal``.
     """
 
     def __init__(

@@ -17,6 +17,7 @@ from nfc_bridge.errors import (
     ReplayDetected,
     SessionExpired,
 )
+from nfc_bridge.reader import read_passport
 from nfc_bridge.relay import (
     KEY_PREFIX,
     MAX_BATCH,
@@ -33,6 +34,8 @@ from nfc_bridge.relay import (
     parse_exchange_body,
 )
 from nfc_bridge.simulator import demo_passport
+from nfc_bridge.terminal import Terminal
+from nfc_bridge.transports.simulator import SimulatorTransport
 
 AA_CHALLENGE = bytes.fromhex("0123456789abcdef")
 HOLD_STILL = "Gardez le téléphone immobile sur le passeport"
@@ -394,6 +397,25 @@ def test_intent_link_carries_session_return_and_fallback():
     assert "&r=https%3A%2F%2Fvie.example.ma%2Fenrol%2Fpassport#Intent;" in link
     assert ";scheme=dialvie-nfc;package=org.dialvie.nfc;" in link
     assert link.endswith(";S.browser_fallback_url=https%3A%2F%2Fvie.example.ma%2Faide%2Fnfc;end")
+
+
+def test_simulated_network_costs_one_round_trip_per_batch(demo):
+    chip, mrz, trust_store = demo_passport()
+    slept = []
+    transport = SimulatorTransport(chip, rtt=0.1, sleep=slept.append)
+    result = read_passport(Terminal(mrz, aa_challenge=AA_CHALLENGE), transport.transmit_batch,
+                           trust_store=trust_store)  # fmt: skip
+    assert result.trusted
+    assert slept == [0.1] * transport.round_trips
+    assert transport.round_trips <= 8 < transport.apdu_count
+
+
+def test_simulated_chip_leaving_the_field_is_chip_removed(demo):
+    chip, mrz, _ = demo_passport()
+    transport = SimulatorTransport(chip, remove_after=9)
+    with pytest.raises(ChipRemoved):
+        read_passport(Terminal(mrz), transport.transmit_batch)
+    assert transport.removed and transport.apdu_count == 9
 
 
 def test_memory_store_forgets_expired_values(clock):
