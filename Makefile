@@ -14,9 +14,9 @@ translations: setup
 	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -f -d webapp/translations; fi
 
 run: translations
-	env -u DATABASE_URL -u REDIS_URL $(FLASK) db upgrade
-	env -u DATABASE_URL -u REDIS_URL $(FLASK) demo seed --if-empty
-	env -u DATABASE_URL -u REDIS_URL $(FLASK) run --host 127.0.0.1 --port 5000
+	env -u DATABASE_URL -u REDIS_URL DEMO=1 $(FLASK) db upgrade
+	env -u DATABASE_URL -u REDIS_URL DEMO=1 $(FLASK) demo seed --if-empty
+	env -u DATABASE_URL -u REDIS_URL DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
