@@ -491,3 +491,35 @@ def _rebuild_error(saved: dict) -> NfcError:
 
     cls = _RELAY_ERRORS.get(saved.get("code", ""))
     return cls(saved.get("detail", "")) if cls else error_from_dict(saved)
+
+
+def play_helper(
+    exchange: Callable[[dict], dict],
+    transmit: Callable[[bytes], bytes],
+    *,
+    max_apdu: int | None = None,
+    max_rounds: int = 100,
+) -> dict:
+    """Do the Android helper's job in Python; returns the last reply.
+
+    ``exchange`` posts one request body (``{"seq", "responses"[, "max_apdu"]}``)
+    and returns the reply: ``lambda body: service.exchange(token, **body)``
+    in-process, or an HTTP POST to ``/nfc/sessions/<token>/exchange``.
+    ``transmit`` is the chip. For demo mode (the server plays the phone with
+    the simulator), scripted clients and tests.
+    """
+    body: dict = {"seq": 0, "responses": []}
+    if max_apdu is not None:
+        body["max_apdu"] = max_apdu
+    for _ in range(max_rounds):
+        reply = exchange(body)
+        if reply["done"]:
+            return reply
+        responses = []
+        for command in reply["commands"]:
+            try:
+                responses.append(transmit(bytes.fromhex(command)).hex())
+            except NfcError:  # e.g. ChipRemoved from a transport: report the short list
+                break
+        body = {"seq": reply["seq"], "responses": responses}
+    raise RelayError("relay did not finish")

@@ -14,6 +14,8 @@ import re
 import shutil
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -169,6 +171,35 @@ def relay_server(service: RelayService):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def test_a_scripted_python_client_reads_the_demo_passport_over_http():
+    chip, mrz, trust_store = demo_passport()
+    service = RelayService(MemoryStore(), trust_store)
+    token = service.start(mrz, aa_challenge=AA_CHALLENGE)["token"]
+    posts = []
+
+    with relay_server(service) as base:
+
+        def post(body: dict) -> dict:
+            request = urllib.request.Request(
+                f"{base}/nfc/sessions/{token}/exchange",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                posts.append(body)
+                return json.loads(response.read())
+
+        last = relay.play_helper(post, chip.transmit, max_apdu=261)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            post({"seq": 0, "responses": ["zz"]})
+    assert last == {"seq": len(posts), "commands": [], "progress": 1.0, "done": True, "error": None}
+    assert len(posts) <= 8
+    assert service.result(token).trusted
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"]["code"] == "relay_bad_payload"
+    refused.value.close()
 
 
 @pytest.fixture(scope="module")

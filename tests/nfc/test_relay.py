@@ -32,6 +32,7 @@ from nfc_bridge.relay import (
     http_status,
     intent_link,
     parse_exchange_body,
+    play_helper,
 )
 from nfc_bridge.simulator import demo_passport
 from nfc_bridge.terminal import Terminal
@@ -112,6 +113,13 @@ def test_helper_reads_the_demo_passport_in_a_few_round_trips(service, demo):
     result = service.result(token)
     assert result is not None
     assert service.status(token) == {"status": "done", "progress": 1.0, "done": True, "error": None}
+
+
+def test_the_server_can_play_the_helper_itself_in_demo_mode(service, demo):
+    token = start(service, demo)
+    last = play_helper(lambda body: service.exchange(token, **body), fresh_chip().transmit)
+    assert last["done"] and last["error"] is None
+    assert service.result(token).trusted
 
 
 def test_the_read_resumes_in_another_process_from_the_store(demo, clock):
