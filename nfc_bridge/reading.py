@@ -32,6 +32,7 @@ class FileSet:
         self.chunks: dict[str, dict[int, bytes]] = {}
         self.hints: dict[str, int] = {}  # exact first-read length a chip asked for (6Cxx)
         self.read_size = read_size
+        self.extended_ok: bool | None = None  # has a read longer than 223 bytes worked?
         self.stalled = 0
         self.last_have = 0
 
@@ -51,13 +52,21 @@ class FileSet:
     def plan(self, room: int) -> list[list]:
         """SELECT + READ BINARY operations for up to ``room`` commands."""
         ops: list[list] = []
+        probing = False
         for name in self.wanted:
             if name in self.absent or self.complete(name):
                 continue
             if room - len(ops) < 2:
                 break
             ops.append(["sm_sel", name])
-            for off, n in self._gaps(name):
+            gaps = self._gaps(name)
+            if self.extended_ok is None and self.read_size > SHORT_READ and name not in self.sizes:
+                # Until one extended read has worked, only the first unknown file tries
+                # one; the others start short, so a refusal costs no extra round trip.
+                if probing:
+                    gaps = [(off, min(n, SHORT_READ)) for off, n in gaps]
+                probing = True
+            for off, n in gaps:
                 if len(ops) >= room:
                     break
                 ops.append(["sm_read", name, off, n])
@@ -89,6 +98,8 @@ class FileSet:
         if sw in (SW_OK, SW_END_OF_FILE):
             if not data:
                 raise MalformedResponse(f"empty read of {name} at {offset}")
+            if asked > SHORT_READ:
+                self.extended_ok = True
             self.chunks.setdefault(name, {})[offset] = data
             if name not in self.sizes and offset == 0:
                 size = total_length(data)
@@ -101,6 +112,8 @@ class FileSet:
         elif sw == SW_WRONG_LENGTH:
             # Several reads of one batch fail alike: shrink from what *this* read asked.
             smaller = SHORT_READ if asked > SHORT_READ else asked // 2
+            if asked > SHORT_READ:
+                self.extended_ok = False
             self.read_size = min(self.read_size, smaller)
             if self.read_size < 8:
                 raise StatusWordError(f"chip refuses every read length ({sw:04X})", sw)
@@ -150,6 +163,7 @@ class FileSet:
         return {
             "wanted": self.wanted, "listed": self.listed, "absent": self.absent,
             "sizes": self.sizes, "hints": self.hints, "read_size": self.read_size,
+            "extended_ok": self.extended_ok,
             "stalled": self.stalled, "last_have": self.last_have,
             "chunks": {n: [[o, base64.b64encode(d).decode("ascii")] for o, d in c.items()]
                        for n, c in self.chunks.items()},
@@ -161,6 +175,7 @@ class FileSet:
         f.wanted, f.listed, f.absent = list(d["wanted"]), d["listed"], list(d["absent"])
         f.sizes, f.hints = dict(d["sizes"]), dict(d["hints"])
         f.stalled, f.last_have = d["stalled"], d["last_have"]
+        f.extended_ok = d["extended_ok"]
         f.chunks = {n: {int(o): base64.b64decode(b) for o, b in c} for n, c in d["chunks"].items()}
         return f
 
