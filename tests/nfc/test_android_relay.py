@@ -121,6 +121,102 @@ def test_android_shell_declares_the_intent_link_and_nfc():
     assert relay.HELPER_SCHEME == "dialvie-nfc"
 
 
+# Just enough of the Android API, as signatures, to type-check the app shell here.
+ANDROID_STUBS = {
+    "android/content/Context.java": "public class Context {}",
+    "android/content/Intent.java": """public class Intent {
+        public static final String ACTION_VIEW = "android.intent.action.VIEW";
+        public Intent(String action, android.net.Uri uri) {}
+        public android.net.Uri getData() { return null; } }""",
+    "android/app/Activity.java": """public class Activity extends android.content.Context {
+        protected void onCreate(android.os.Bundle b) {} protected void onResume() {}
+        protected void onPause() {} protected void onNewIntent(android.content.Intent i) {}
+        public android.content.Intent getIntent() { return null; }
+        public void setIntent(android.content.Intent i) {}
+        public String getString(int id) { return ""; } public void finish() {}
+        public void runOnUiThread(Runnable r) {}
+        public void startActivity(android.content.Intent i) {}
+        public void setContentView(android.view.View v) {} }""",
+    "android/graphics/Color.java": """public class Color {
+        public static final int WHITE = -1, BLACK = 0;
+        public static int rgb(int r, int g, int b) { return 0; } }""",
+    "android/net/Uri.java": """public abstract class Uri {
+        public static Uri parse(String s) { return null; } }""",
+    "android/nfc/Tag.java": "public final class Tag {}",
+    "android/nfc/NfcAdapter.java": """public final class NfcAdapter {
+        public static final int FLAG_READER_NFC_A = 1, FLAG_READER_NFC_B = 2,
+            FLAG_READER_SKIP_NDEF_CHECK = 128;
+        public static final String EXTRA_READER_PRESENCE_CHECK_DELAY = "presence";
+        public interface ReaderCallback { void onTagDiscovered(Tag tag); }
+        public static NfcAdapter getDefaultAdapter(android.content.Context c) { return null; }
+        public boolean isEnabled() { return true; }
+        public void enableReaderMode(android.app.Activity a, ReaderCallback c, int flags,
+            android.os.Bundle extras) {}
+        public void disableReaderMode(android.app.Activity a) {} }""",
+    "android/nfc/tech/IsoDep.java": """public final class IsoDep {
+        public static IsoDep get(android.nfc.Tag tag) { return null; }
+        public void connect() throws java.io.IOException {}
+        public void close() throws java.io.IOException {}
+        public void setTimeout(int ms) {}
+        public boolean isExtendedLengthApduSupported() { return false; }
+        public int getMaxTransceiveLength() { return 261; }
+        public byte[] transceive(byte[] d) throws java.io.IOException { return d; } }""",
+    "android/os/Bundle.java": """public final class Bundle {
+        public void putInt(String k, int v) {} }""",
+    "android/util/TypedValue.java": """public class TypedValue {
+        public static final int COMPLEX_UNIT_SP = 2; }""",
+    "android/view/Gravity.java": "public class Gravity { public static final int CENTER = 17; }",
+    "android/view/ViewParent.java": "public interface ViewParent {}",
+    "android/view/View.java": """public class View {
+        public interface OnClickListener { void onClick(View v); }
+        public View(android.content.Context c) {}
+        public void setPadding(int l, int t, int r, int b) {}
+        public void setBackgroundColor(int c) {}
+        public void setOnClickListener(OnClickListener l) {}
+        public final ViewParent getParent() { return null; } }""",
+    "android/view/ViewGroup.java": """public abstract class ViewGroup extends View
+        implements ViewParent {
+        public ViewGroup(android.content.Context c) { super(c); }
+        public void addView(View v) {} }""",
+    "android/widget/LinearLayout.java": """public class LinearLayout
+        extends android.view.ViewGroup {
+        public static final int VERTICAL = 1;
+        public LinearLayout(android.content.Context c) { super(c); }
+        public void setOrientation(int o) {} public void setGravity(int g) {} }""",
+    "android/widget/TextView.java": """public class TextView extends android.view.View {
+        public TextView(android.content.Context c) { super(c); }
+        public void setTextSize(int unit, float size) {} public void setTextColor(int c) {}
+        public void setGravity(int g) {} public final void setText(CharSequence t) {}
+        public final void setText(int id) {} }""",
+    "android/widget/Button.java": """public class Button extends TextView {
+        public Button(android.content.Context c) { super(c); } }""",
+}
+
+
+def test_android_shell_type_checks_against_api_stubs(classes, tmp_path):
+    """No SDK here: signature-only stubs of the few Android APIs the shell uses catch
+    typos and relay API drift; the APK build itself is documented in the README."""
+    strings = (ANDROID / "app" / "src" / "main" / "res" / "values" / "strings.xml").read_text()
+    names = re.findall(r'<string name="(\w+)"', strings)
+    stubs = dict(ANDROID_STUBS)
+    fields = "".join(f"public static final int {name} = {i};" for i, name in enumerate(names))
+    stubs["org/dialvie/nfc/R.java"] = (
+        f"public final class R {{ public static final class string {{{fields}}} }}"
+    )
+    stubs["org/dialvie/nfc/BuildConfig.java"] = (
+        "public final class BuildConfig { public static final boolean DEBUG = true; "
+        'public static final String RELAY_HOSTS = "localhost"; }'
+    )
+    for path, body in stubs.items():
+        target = tmp_path / "stubs" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        package = path.rsplit("/", 1)[0].replace("/", ".")
+        target.write_text(f"package {package};\n{body}\n")
+    app = ANDROID / "app" / "src" / "main" / "java"
+    javac(tmp_path / "out", "--release", "8", "-cp", str(classes),
+          *java_sources(tmp_path / "stubs", app))  # fmt: skip
+
+
 # -- the real client, a real HTTP relay, a real PC/SC card -----------------------------
 
 

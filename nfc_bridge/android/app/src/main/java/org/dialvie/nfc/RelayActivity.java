@@ -35,7 +35,7 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
     private static final Set<String> ALLOWED_HOSTS =
             new HashSet<>(Arrays.asList(BuildConfig.RELAY_HOSTS.split(",")));
 
-    private SessionLink link;
+    private volatile SessionLink link;
     private NfcAdapter adapter;
     private TextView message;
     private TextView percent;
@@ -46,7 +46,27 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
     protected void onCreate(Bundle savedInstanceState) {
         super.onCreate(savedInstanceState);
         buildScreen();
-        Uri data = getIntent().getData();
+        adapter = NfcAdapter.getDefaultAdapter(this);
+        openSession(getIntent());
+    }
+
+    /** A new link while the screen is up (singleTask): a new session replaces the old one. */
+    @Override
+    protected void onNewIntent(Intent intent) {
+        super.onNewIntent(intent);
+        setIntent(intent);
+        RelayClient running = relay;
+        if (running != null) {
+            running.cancel();
+        }
+        relay = null;
+        started = false;
+        openSession(intent);
+    }
+
+    private void openSession(Intent intent) {
+        Uri data = intent.getData();
+        link = null;
         try {
             link = SessionLink.parse(data == null ? "" : data.toString(), ALLOWED_HOSTS,
                     BuildConfig.DEBUG);
@@ -54,7 +74,6 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
             show(getString(R.string.bad_link), "");
             return;
         }
-        adapter = NfcAdapter.getDefaultAdapter(this);
         if (adapter == null || !adapter.isEnabled()) {
             show(getString(R.string.nfc_off), "");
             return;
@@ -66,7 +85,7 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
     protected void onResume() {
         super.onResume();
         if (adapter != null && link != null) {
-            // Reader mode: no NDEF dispatch, no beeps interrupting the read, IsoDep only.
+            // Reader mode: the passport goes to this screen only, no NDEF probing first.
             Bundle options = new Bundle();
             options.putInt(NfcAdapter.EXTRA_READER_PRESENCE_CHECK_DELAY, 1000);
             adapter.enableReaderMode(this, this,
@@ -87,7 +106,8 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
     @Override
     public void onTagDiscovered(Tag tag) {
         IsoDep isoDep = IsoDep.get(tag);
-        if (isoDep == null || started) {
+        SessionLink session = link;
+        if (isoDep == null || session == null || started) {
             return;
         }
         started = true;
@@ -100,7 +120,7 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
             return;
         }
         show(getString(R.string.reading), "0 %");
-        relay = new RelayClient(link, new UrlConnectionHttp(), chip, new RelayListener() {
+        relay = new RelayClient(session, new UrlConnectionHttp(), chip, new RelayListener() {
             @Override
             public void onProgress(double fraction) {
                 show(getString(R.string.reading), Math.round(fraction * 100) + " %");
@@ -115,15 +135,15 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
         chip.close();
         if (outcome.success) {
             show(getString(R.string.done), "100 %");
-            runOnUiThread(this::returnToPwa);
+            runOnUiThread(() -> returnToPwa(session));
         } else {
             show(outcome.messageFr, "");
-            runOnUiThread(this::showBackButton);
+            runOnUiThread(() -> showBackButton(session));
         }
     }
 
-    private void returnToPwa() {
-        startActivity(new Intent(Intent.ACTION_VIEW, Uri.parse(link.returnUrl)));
+    private void returnToPwa(SessionLink session) {
+        startActivity(new Intent(Intent.ACTION_VIEW, Uri.parse(session.returnUrl)));
         finish();
     }
 
@@ -158,11 +178,11 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
         setContentView(column);
     }
 
-    private void showBackButton() {
+    private void showBackButton(SessionLink session) {
         Button back = new Button(this);
         back.setText(R.string.back);
         back.setTextSize(TypedValue.COMPLEX_UNIT_SP, 26);
-        back.setOnClickListener(v -> returnToPwa());
+        back.setOnClickListener(v -> returnToPwa(session));
         ((LinearLayout) message.getParent()).addView(back);
     }
 
