@@ -11,7 +11,7 @@ setup:
 	bash scripts/setup.sh
 
 translations: setup
-	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -f -d webapp/translations; fi
+	@if [ -d webapp/translations ]; then $(BIN)/pybabel -q compile -f -d webapp/translations; fi
 
 run: translations
 	env -u DATABASE_URL -u REDIS_URL DEMO=1 $(FLASK) db upgrade
