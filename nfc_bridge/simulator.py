@@ -38,6 +38,7 @@ class Faults:
     truncate_at: int | None = None  # cut the protected answer in the middle of a TLV
     status_at: dict[int, int] = field(default_factory=dict)  # odd, but MAC-protected, SWs
     aa_signature: bytes | None = None  # answer INTERNAL AUTHENTICATE with these bytes
+    broken_pace: bool = False  # PACE always ends with a refused token (BAC still works)
 
 
 class SimulatedChip:
@@ -266,7 +267,8 @@ class SimulatedChip:
         if step == 4:
             ks_enc, ks_mac = p["keys"]
             self.pace = {}
-            if body.get(0x85) != pace.auth_token(ks_mac, self.pace_oid, p["pk_ic"]):
+            expected = pace.auth_token(ks_mac, self.pace_oid, p["pk_ic"])
+            if body.get(0x85) != expected or self.faults.broken_pace:
                 return b"", 0x6300
             self.keys, self.ssc = SMKeys(AES, ks_enc, ks_mac), 0
             return tlv(0x7C, tlv(0x86, pace.auth_token(ks_mac, self.pace_oid, p["pk_ifd"]))), \

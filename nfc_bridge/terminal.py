@@ -70,9 +70,10 @@ class State(StrEnum):
 TRANSITIONS: dict[State, set[State]] = {
     State.INIT: {State.BAC_AUTH, State.PACE_MAP, State.FAILED},
     State.BAC_AUTH: {State.READING, State.FAILED},
+    # Back to INIT = fall back to BAC when PACE fails (the token check is in READING).
     State.PACE_MAP: {State.PACE_AGREE, State.INIT, State.FAILED},
-    State.PACE_AGREE: {State.READING, State.FAILED},
-    State.READING: {State.READING, State.DONE, State.FAILED},
+    State.PACE_AGREE: {State.READING, State.INIT, State.FAILED},
+    State.READING: {State.READING, State.INIT, State.DONE, State.FAILED},
     State.DONE: set(),
     State.FAILED: set(),
 }
@@ -105,6 +106,7 @@ class Terminal:
         self.aa_challenge = aa_challenge
         self.max_batch = max(4, max_batch)
         self.prefer_pace = prefer_pace
+        self.pace_error: str | None = None  # why PACE failed before falling back to BAC
         self.state = State.INIT
         self.error: NfcError | None = None
         self.access: str | None = None  # "BAC" or "PACE"
@@ -147,6 +149,11 @@ class Terminal:
             handler(responses)
             if len(responses) < expected and not self.done:
                 raise ChipRemoved(f"chip answered {len(responses)} of {expected} commands")
+        except PaceFailed as exc:
+            if self.access is None or (self.access == "PACE" and not self.files.chunks):
+                self._fall_back_to_bac(exc)
+            else:
+                self._fail(exc)
         except NfcError as exc:
             self._fail(exc)
         except Exception as exc:  # a bug or garbage we did not foresee: still a named error
@@ -180,6 +187,16 @@ class Terminal:
         if new not in TRANSITIONS[self.state]:
             raise MalformedResponse(f"illegal transition {self.state.value} -> {new.value}")
         self.state = new
+
+    def _fall_back_to_bac(self, exc: PaceFailed) -> None:
+        """PACE did not work: try BAC once, as most chips still offer it."""
+        if not self.prefer_pace:
+            self._fail(exc)
+            return
+        self._goto(State.INIT)
+        self.prefer_pace, self.pace_error = False, exc.detail
+        self.keys, self.ssc, self.access, self.auth = None, 0, None, {}
+        self._send(self._init_ops(with_card_access=False))
 
     def _fail(self, exc: NfcError) -> None:
         self.error = exc
@@ -281,7 +298,8 @@ class Terminal:
     def _on_bac_auth(self, responses: list[bytes]) -> None:
         for _, data, sw in self._answers(responses):
             if sw != SW_OK:
-                raise BacFailed(f"chip refused our MRZ key ({sw:04X})")
+                after = f" after PACE failed: {self.pace_error}" if self.pace_error else ""
+                raise BacFailed(f"chip refused our MRZ key ({sw:04X}){after}")
             a = self.auth
             k_enc, k_mac = bac_keys(self.mrz)
             ks_enc, ks_mac, ssc = session_from_response(
@@ -421,6 +439,7 @@ class Terminal:
             "v": STATE_VERSION, "mrz": self.mrz.key_string(), "state": self.state.value,
             "aa_challenge": self.aa_challenge.hex() if self.aa_challenge else None,
             "max_batch": self.max_batch, "prefer_pace": self.prefer_pace,
+            "pace_error": self.pace_error,
             "access": self.access, "keys": self.keys.to_dict() if self.keys else None,
             "ssc": f"{self.ssc:x}", "ops": self.ops, "pending": [c.hex() for c in self.pending],
             "auth": self.auth, "files": self.files.to_dict(), "rounds": self.rounds,
@@ -445,6 +464,7 @@ class Terminal:
         t.state = State(d["state"])
         t.aa_challenge = _h(d["aa_challenge"]) if d["aa_challenge"] else None
         t.max_batch, t.prefer_pace, t.access = d["max_batch"], d["prefer_pace"], d["access"]
+        t.pace_error = d["pace_error"]
         t.keys = SMKeys.from_dict(d["keys"]) if d["keys"] else None
         t.ssc, t.ops, t.auth = int(d["ssc"], 16), d["ops"], d["auth"]
         t.pending = [_h(c) for c in d["pending"]]

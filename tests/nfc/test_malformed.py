@@ -38,10 +38,25 @@ def test_wrong_mrz_on_a_bac_chip_is_bac_failed(make_chip, run):
     assert err.message_fr == "Vérifiez les informations de votre passeport"
 
 
-def test_wrong_mrz_on_a_pace_chip_is_pace_failed(make_chip, run):
+def test_wrong_mrz_on_a_pace_chip_fails_pace_then_bac(make_chip, run):
     t = run(Terminal(WRONG_MRZ), make_chip(pace_param=13))
-    err = failed_with(t, PaceFailed)
+    err = failed_with(t, BacFailed)
+    assert "after PACE failed" in err.detail
     assert err.message_fr == "Vérifiez les informations de votre passeport"
+
+
+def test_wrong_mrz_on_a_pace_only_chip_still_says_check_your_passport(make_chip, run):
+    t = run(Terminal(WRONG_MRZ), make_chip(pace_param=13, bac=False))
+    err = failed_with(t, BacFailed)
+    assert "after PACE failed" in err.detail
+    assert err.message_fr == PaceFailed.message_fr == "Vérifiez les informations de votre passeport"
+
+
+def test_broken_pace_falls_back_to_bac(passport, make_chip, run):
+    t = run(Terminal(passport[1]), make_chip(pace_param=13, faults=Faults(broken_pace=True)))
+    assert t.error is None
+    assert t.result.access == "BAC"
+    assert "token" in t.pace_error
 
 
 def test_chip_removed_mid_batch(passport, make_chip, run):
