@@ -141,6 +141,9 @@ class Terminal:
             return
         self.rounds += 1
         try:
+            if not isinstance(responses, list | tuple) or not all(
+                    isinstance(r, bytes | bytearray | memoryview) for r in responses):
+                raise MalformedResponse("responses must be a list of byte strings")
             responses = [bytes(r) for r in responses]
             if len(responses) > len(self.pending):
                 raise MalformedResponse("more responses than commands")

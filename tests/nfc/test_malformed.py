@@ -100,7 +100,8 @@ def test_chip_without_the_emrtd_application(passport):
     assert failed_with(t, StatusWordError).sw == 0x6A82
 
 
-@pytest.mark.parametrize("garbage", [["not bytes"], [b"\x90"], [b"\x90\x00"] * 9, [None]])
+@pytest.mark.parametrize("garbage", [["not bytes"], [b"\x90"], [b"\x90\x00"] * 9, [None], [5],
+                                     "9000"])
 def test_garbage_from_the_relay(passport, garbage):
     t = Terminal(passport[1])
     t.feed(garbage)
