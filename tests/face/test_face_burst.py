@@ -50,6 +50,25 @@ def test_still_photo_in_front_of_the_camera_fails_liveness(still_photo_burst, gr
     assert stored["reasons"][0] == "still_face"
 
 
+def test_photo_waved_in_front_of_the_camera_fakes_no_action(astronaut, picture_bytes, selfie_frame):
+    # A relative holding a printed photo: it shifts, tilts and nears the lens.
+    rng = np.random.default_rng(5)
+    base = selfie_frame(astronaut.crop((110, 10, 340, 250)))
+    frames = []
+    for _ in range(15):
+        dx, dy = (int(v) for v in rng.integers(-15, 16, size=2))
+        moved = base.rotate(rng.uniform(-4, 4), translate=(dx, dy), fillcolor=(120, 120, 120))
+        zoom = rng.uniform(1.0, 1.08)
+        moved = moved.resize((round(640 * zoom), round(480 * zoom))).crop((0, 0, 640, 480))
+        frames.append(picture_bytes(moved, quality=80))
+    challenge = Challenge(("turn_right", "blink"), "n", NOW + timedelta(minutes=1))
+    result = check_burst(frames, challenge, np.zeros(128), now=NOW)
+    assert result.decision == "refused"
+    assert result.liveness.checks["turn_right"]["frames"] == []
+    assert result.liveness.checks["blink"]["frames"] == []
+    assert result.liveness.checks["same_face"]["passed"]
+
+
 def test_replayed_identical_frames_fail_as_still(grace, picture_bytes, selfie_frame, grace_jpeg):
     frame = picture_bytes(selfie_frame(grace))
     result = check_burst([frame] * 15, CHALLENGE, grace_jpeg, now=NOW)
