@@ -10,6 +10,7 @@ pictures plus a flag) and returns an RGB array.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -60,31 +61,11 @@ def load_image(data: bytes, *, max_side: int = WORKING_SIDE) -> LoadedImage:
     if len(data) == 0:
         raise NotAnImage("empty upload")
     with warnings.catch_warnings():
-        # Pillow warns about pixel bombs; we refuse them ourselves below.
+        # Pillow warns about pixel bombs (refused below) and about damaged
+        # EXIF blocks (the picture itself is still usable).
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            opened = Image.open(io.BytesIO(data))
-        except Image.DecompressionBombError as exc:
-            raise ImageTooLarge(str(exc)) from exc
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise NotAnImage("unrecognised picture data") from exc
-    fmt = opened.format or "?"
-    if fmt not in ACCEPTED_FORMATS:
-        raise UnsupportedImageFormat(fmt)
-    width, height = opened.size
-    if width * height > MAX_PIXELS:
-        raise ImageTooLarge(f"{width}x{height} pixels > {MAX_PIXELS}")
-    try:
-        if fmt in ("JPEG", "MPO"):
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 size: much faster for big photos.
-            opened.draft("RGB", _draft_size(opened.size, max_side))
-        opened.load()
-        image = _to_rgb(ImageOps.exif_transpose(opened))
-    except OSError as exc:
-        # Pillow reports "image file is truncated" or a broken stream as OSError.
-        raise TruncatedImage(str(exc)) from exc
-    except (ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise NotAnImage(str(exc)) from exc
+        warnings.simplefilter("ignore", UserWarning)
+        image, fmt, (width, height) = _decode(data, max_side)
     image = downscale(image, max_side)
     upright = _upright_size((width, height), image.size)
     return LoadedImage(np.asarray(image), upright, fmt)
@@ -108,6 +89,40 @@ def downscale_array(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return rgb, 1.0
     small = downscale(Image.fromarray(rgb), max_side)
     return np.asarray(small), small.width / width
+
+
+def _decode(data: bytes, max_side: int) -> tuple[Image.Image, str, tuple[int, int]]:
+    try:
+        opened = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(str(exc)) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise NotAnImage("unrecognised picture data") from exc
+    fmt = opened.format or "?"
+    if fmt not in ACCEPTED_FORMATS:
+        raise UnsupportedImageFormat(fmt)
+    width, height = opened.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"{width}x{height} pixels > {MAX_PIXELS}")
+    try:
+        if fmt in ("JPEG", "MPO"):
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 size: much faster for big photos.
+            opened.draft("RGB", _draft_size(opened.size, max_side))
+        opened.load()
+        return _to_rgb(_upright(opened)), fmt, (width, height)
+    except OSError as exc:
+        # Pillow reports "image file is truncated" or a broken stream as OSError.
+        raise TruncatedImage(str(exc)) from exc
+    except (ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise NotAnImage(str(exc)) from exc
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image)
+    except (KeyError, TypeError, ValueError, SyntaxError, struct.error):
+        # A mangled EXIF block says nothing reliable about orientation.
+        return image
 
 
 def _draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 
@@ -9,7 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from face_engine import ImageTooLarge, NotAnImage, TruncatedImage, UnsupportedImageFormat
+from face_engine import (
+    ImageError,
+    ImageTooLarge,
+    NotAnImage,
+    TruncatedImage,
+    UnsupportedImageFormat,
+)
 from face_engine.images import MAX_BYTES, load_image
 
 EXIF_ORIENTATION = 0x0112
@@ -96,3 +103,29 @@ def test_pixel_bomb_is_refused_from_its_header(side):
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def test_damaged_uploads_only_ever_raise_named_errors(grace, picture_bytes):
+    # Bytes flipped, cut or inserted anywhere, EXIF included: either a picture
+    # comes out or one of the engine's named errors, never anything else.
+    small = grace.resize((128, 150))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    seeds = [picture_bytes(small, "JPEG", exif=exif.tobytes())]
+    seeds += [picture_bytes(small, fmt) for fmt in ("PNG", "WEBP", "GIF")]
+    rng = random.Random(0)
+    outcomes = set()
+    for _ in range(400):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.6:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 40)]
+        try:
+            load_image(bytes(data))
+            outcomes.add("decoded")
+        except ImageError as exc:
+            outcomes.add(exc.code)
+    assert {"decoded", "image_truncated", "not_an_image"} <= outcomes
