@@ -36,7 +36,8 @@ ACTIONS = ("blink", "turn_left", "turn_right")
 CHALLENGE_TTL = timedelta(minutes=3)
 #: Frames needed with a face in them (a burst is ~15 over 3 seconds).
 MIN_FRAMES = 8
-#: A turn: yaw moves this many degrees from the start, in the asked direction...
+#: A turn: yaw moves this many degrees in the asked direction (from the most
+#: opposite yaw of the burst)...
 TURN_DEGREES = 15.0
 #: ...and ends at least this far from facing (a return to centre is no turn).
 TURN_MIN_ABS = 8.0
@@ -180,11 +181,14 @@ def analyse_landmarks(
     if still:
         reasons.append(reason("still_face", yaw_range=round(yaw_range, 2)))
 
-    baseline = float(np.median(yaw[:3]))
+    # A turn is a move, measured against the most opposite yaw of the whole
+    # burst: a turn begun before the first frame still counts (the head comes
+    # back), a photo of a turned head never does.
+    lowest, highest = float(yaw.min()), float(yaw.max())
     events = {
         "blink": _blink_frames(ear, open_ear, order),
-        "turn_left": order[((yaw - baseline) >= TURN_DEGREES) & (yaw >= TURN_MIN_ABS)],
-        "turn_right": order[((baseline - yaw) >= TURN_DEGREES) & (yaw <= -TURN_MIN_ABS)],
+        "turn_left": order[(yaw - lowest >= TURN_DEGREES) & (yaw >= TURN_MIN_ABS)],
+        "turn_right": order[(highest - yaw >= TURN_DEGREES) & (yaw <= -TURN_MIN_ABS)],
     }
     for action in challenge.actions:
         seen = events[action]
@@ -192,7 +196,7 @@ def analyse_landmarks(
         if action == "blink":
             checks[action].update(open_ear=round(open_ear, 3), min_ear=round(float(ear.min()), 3))
         else:
-            checks[action].update(baseline_yaw=round(baseline, 1), yaw=_rounded(yaw))
+            checks[action].update(yaw=_rounded(yaw))
         if not len(seen):
             reasons.append(reason(f"{action}_not_seen"))
 

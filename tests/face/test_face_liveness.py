@@ -154,6 +154,17 @@ def test_repeating_a_missed_action_in_the_right_order_passes():
     assert analyse_landmarks(frames, challenge("turn_right", "blink")).passed
 
 
+def test_turn_already_started_in_the_first_frames_still_counts():
+    frames = burst((12.0, 0.0), (22.0, 0.0), (28.0, 0.0), *[FACING] * 4, *BLINK, *[FACING] * 5)
+    assert analyse_landmarks(frames, challenge("turn_left", "blink")).passed
+
+
+def test_photo_of_a_turned_head_is_no_turn():
+    frames = burst(*[(25.0, 0.0)] * 15)
+    result = analyse_landmarks(frames, challenge("turn_left", "turn_right"))
+    assert result.codes == ["still_face", "turn_left_not_seen", "turn_right_not_seen"]
+
+
 def test_expired_challenge_fails_even_with_perfect_moves():
     frames = burst(*[FACING] * 3, *BLINK, *[FACING] * 2, *LEFT, *[FACING] * 2)
     late = NOW + timedelta(minutes=5)
