@@ -27,6 +27,7 @@ def _print_checks(report: dict) -> None:
 
 
 def cmd_read(args) -> int:
+    """``read``: read a chip, verify it, print the outcome."""
     from .reader import read_passport
     from .terminal import Terminal
 
@@ -73,6 +74,7 @@ def cmd_read(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    """``verify``: passive authentication of files."""
     from cryptography import x509
 
     files = {"SOD": Path(args.sod).read_bytes()}
@@ -120,6 +122,7 @@ def cmd_demo_files(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the sub-command."""
     parser = argparse.ArgumentParser(prog="python -m nfc_bridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("read", help="read and verify a passport chip")

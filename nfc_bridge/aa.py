@@ -129,6 +129,7 @@ def dg14_file(ec_hash: str) -> bytes:
 
 
 def dg15_file(public_key) -> bytes:
+    """DG15 holding ``public_key`` (simulator and tests)."""
     from .tlv import tlv
 
     spki = public_key.public_bytes(serialization.Encoding.DER,

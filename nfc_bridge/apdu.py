@@ -28,6 +28,7 @@ class Command:
 
     @property
     def extended(self) -> bool:
+        """Whether the command needs extended length encoding."""
         return len(self.data) > 255 or (self.le is not None and self.le > 256)
 
     def encode(self, force_extended: bool = False) -> bytes:
@@ -91,6 +92,7 @@ def select_ef(fid: int) -> Command:
 
 
 def select_aid(aid: bytes) -> Command:
+    """SELECT an application by AID, no response data."""
     return Command(0x00, 0xA4, 0x04, 0x0C, aid)
 
 

@@ -80,6 +80,7 @@ class MRZInfo:
 
 
 def key_seed(mrz: MRZInfo) -> bytes:
+    """K_seed: the first 16 bytes of SHA-1 of the MRZ information."""
     return hashlib.sha1(mrz.key_string().encode("ascii")).digest()[:16]
 
 

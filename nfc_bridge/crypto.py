@@ -61,11 +61,13 @@ def _des3(key: bytes):
 
 
 def des3_encrypt(key: bytes, data: bytes, iv: bytes = bytes(8)) -> bytes:
+    """2-key 3DES in CBC mode (zero IV by default), no padding."""
     enc = Cipher(_des3(key), modes.CBC(iv)).encryptor()
     return enc.update(data) + enc.finalize()
 
 
 def des3_decrypt(key: bytes, data: bytes, iv: bytes = bytes(8)) -> bytes:
+    """Inverse of :func:`des3_encrypt`."""
     dec = Cipher(_des3(key), modes.CBC(iv)).decryptor()
     return dec.update(data) + dec.finalize()
 
@@ -90,11 +92,13 @@ def retail_mac(key: bytes, data: bytes) -> bytes:
 
 
 def aes_encrypt(key: bytes, data: bytes, iv: bytes = bytes(16)) -> bytes:
+    """AES in CBC mode (zero IV by default), no padding."""
     enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
     return enc.update(data) + enc.finalize()
 
 
 def aes_decrypt(key: bytes, data: bytes, iv: bytes = bytes(16)) -> bytes:
+    """Inverse of :func:`aes_encrypt`."""
     dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
     return dec.update(data) + dec.finalize()
 
@@ -107,20 +111,24 @@ def aes_cmac(key: bytes, data: bytes) -> bytes:
 
 
 def encrypt(cipher: str, key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
+    """CBC encryption with the secure messaging cipher ``cipher``."""
     if cipher == DES3:
         return des3_encrypt(key, data, iv or bytes(8))
     return aes_encrypt(key, data, iv or bytes(16))
 
 
 def decrypt(cipher: str, key: bytes, data: bytes, iv: bytes | None = None) -> bytes:
+    """CBC decryption with the secure messaging cipher ``cipher``."""
     if cipher == DES3:
         return des3_decrypt(key, data, iv or bytes(8))
     return aes_decrypt(key, data, iv or bytes(16))
 
 
 def mac(cipher: str, key: bytes, padded: bytes) -> bytes:
+    """Retail MAC (3DES) or 8-byte CMAC (AES) of already padded data."""
     return retail_mac(key, padded) if cipher == DES3 else aes_cmac(key, padded)
 
 
 def block_size(cipher: str) -> int:
+    """Cipher block size in bytes (8 or 16)."""
     return 8 if cipher == DES3 else 16

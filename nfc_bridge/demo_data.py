@@ -27,6 +27,7 @@ def td3_mrz(surname: str, given: str, number: str, nationality: str, birth: str,
 
 
 def dg1_file(mrz: str) -> bytes:
+    """DG1 holding an MRZ string."""
     return tlv(0x61, tlv(0x5F1F, mrz.encode("ascii")))
 
 

@@ -42,34 +42,41 @@ def decode_oid(value: bytes) -> str:
 
 
 def encode_int(n: int) -> bytes:
+    """DER INTEGER element."""
     body = n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True)
     return tlv(INTEGER, body)
 
 
 def decode_int(item: Tlv) -> int:
+    """Value of a DER INTEGER element."""
     if item.tag != INTEGER or not item.value:
         raise MalformedResponse("expected INTEGER")
     return int.from_bytes(item.value, "big", signed=True)
 
 
 def seq(*items: bytes) -> bytes:
+    """DER SEQUENCE of the given encoded elements."""
     return tlv(SEQUENCE, *items)
 
 
 def set_of(*items: bytes) -> bytes:
     # DER sorts SET OF elements by their encoding.
+    """DER SET OF the given encoded elements (sorted)."""
     return tlv(SET, *sorted(items))
 
 
 def octets(b: bytes) -> bytes:
+    """DER OCTET STRING element."""
     return tlv(OCTET_STRING, b)
 
 
 def parse(buf: bytes, tag: int | None = None) -> Tlv:
+    """Parse exactly one element (optionally checking its tag)."""
     return parse_one(buf, tag)
 
 
 def expect(item: Tlv, tag: int) -> Tlv:
+    """Return ``item`` if it has ``tag``, else raise ``MalformedResponse``."""
     if item.tag != tag:
         raise MalformedResponse(f"expected tag {tag:#x}, got {item.tag:#x}")
     return item

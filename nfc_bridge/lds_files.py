@@ -29,6 +29,7 @@ TYPICAL_SIZE = {"COM": 30, "SOD": 2000, "DG1": 100, "DG2": 20000, "DG14": 300, "
 
 
 def dg_number(name: str) -> int:
+    """3 for "DG3"."""
     return int(name[2:])
 
 

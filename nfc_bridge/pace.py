@@ -36,16 +36,19 @@ CURVES = {
 
 @dataclass(frozen=True)
 class PaceInfo:
+    """One PACEInfo of EF.CardAccess: protocol OID, version, domain parameter id."""
     oid: str
     version: int
     parameter_id: int | None
 
     @property
     def supported(self) -> bool:
+        """Whether we implement this protocol and curve."""
         return self.oid in ECDH_GM_AES and self.parameter_id in CURVES
 
     @property
     def key_bits(self) -> int:
+        """AES key size of the protocol."""
         return ECDH_GM_AES[self.oid]
 
 
@@ -80,18 +83,22 @@ def password_key(mrz_key_string: str, key_bits: int) -> bytes:
 
 
 def decrypt_nonce(k_pi: bytes, encrypted: bytes) -> bytes:
+    """The nonce s from the chip's encrypted nonce z (AES-CBC, zero IV)."""
     return crypto.aes_decrypt(k_pi, encrypted)
 
 
 def encrypt_nonce(k_pi: bytes, nonce: bytes) -> bytes:
+    """Chip side: z = E(K_pi, s)."""
     return crypto.aes_encrypt(k_pi, nonce)
 
 
 def field_len(curve) -> int:
+    """Byte length of a field element of ``curve``."""
     return (curve.curve.p().bit_length() + 7) // 8
 
 
 def encode_point(curve, point) -> bytes:
+    """Uncompressed point encoding 04 || X || Y."""
     n = field_len(curve)
     return b"\x04" + point.x().to_bytes(n, "big") + point.y().to_bytes(n, "big")
 
@@ -108,10 +115,12 @@ def decode_point(curve, data: bytes) -> PointJacobi:
 
 
 def random_scalar(curve) -> int:
+    """A private key in [1, n-1]."""
     return secrets.randbelow(curve.order - 1) + 1
 
 
 def public(curve, generator, secret: int):
+    """The public point ``secret * generator``."""
     return generator * secret
 
 
@@ -125,6 +134,7 @@ def map_generator(curve, nonce: bytes, sk_map: int, pk_map_other) -> PointJacobi
 
 
 def shared_secret(curve, sk: int, pk_other) -> bytes:
+    """x coordinate of ``sk * pk_other``, the PACE shared secret K."""
     point = pk_other * sk
     if point == INFINITY:
         raise PaceFailed("shared secret is the point at infinity")
@@ -132,6 +142,7 @@ def shared_secret(curve, sk: int, pk_other) -> bytes:
 
 
 def session_keys(secret: bytes, key_bits: int) -> tuple[bytes, bytes]:
+    """KS_enc and KS_mac derived from the shared secret."""
     return (crypto.kdf(secret, crypto.KDF_ENC, crypto.AES, key_bits),
             crypto.kdf(secret, crypto.KDF_MAC, crypto.AES, key_bits))
 

@@ -39,14 +39,17 @@ class FileSet:
     # -- planning ----------------------------------------------------------------------
 
     def want(self, *names: str) -> None:
+        """Also read ``names`` (DG14/DG15 once known to exist)."""
         self.listed = True
         self.wanted += [n for n in names if n not in self.wanted]
 
     def mark_absent(self, name: str) -> None:
+        """Remember that the chip has no such file."""
         if name not in self.absent:
             self.absent.append(name)
 
     def complete(self, name: str) -> bool:
+        """Whether every byte of ``name`` has been read."""
         return name in self.sizes and not self._gaps(name)
 
     def plan(self, room: int) -> list[list]:
@@ -147,6 +150,7 @@ class FileSet:
         return out
 
     def fraction(self) -> float:
+        """Share of the expected bytes read so far (sizes guessed until known)."""
         total = have = 0
         for name in self.wanted:
             if name in self.absent:
@@ -160,6 +164,7 @@ class FileSet:
     # -- persistence ----------------------------------------------------------------------
 
     def to_dict(self) -> dict:
+        """JSON-friendly form (chunks in base64)."""
         return {
             "wanted": self.wanted, "listed": self.listed, "absent": self.absent,
             "sizes": self.sizes, "hints": self.hints, "read_size": self.read_size,
@@ -171,6 +176,7 @@ class FileSet:
 
     @classmethod
     def from_dict(cls, d: dict) -> FileSet:
+        """Inverse of :meth:`to_dict`."""
         f = cls(d["read_size"])
         f.wanted, f.listed, f.absent = list(d["wanted"]), d["listed"], list(d["absent"])
         f.sizes, f.hints = dict(d["sizes"]), dict(d["hints"])

@@ -40,6 +40,7 @@ class ReadResult:
         return bool(self.passive_auth.get("passed")) and self.active_auth.get("status") != "fail"
 
     def to_dict(self, include_image: bool = False) -> dict:
+        """JSON-friendly summary; the face image only when asked for."""
         out = {
             "access": self.access,
             "files": {k: len(v) for k, v in self.files.items()},
@@ -78,6 +79,7 @@ def build_result(files: dict[str, bytes], access: str | None, challenge: bytes |
 
 def active_auth(files: dict[str, bytes], challenge: bytes | None,
                 signature: bytes | None, status: int | None = None) -> dict:
+    """Outcome of active authentication from DG15, the challenge and the answer."""
     if "DG15" not in files:
         return {"status": "not_checked", "reason": "chip has no DG15 (no active authentication)"}
     if challenge is None:

@@ -28,9 +28,11 @@ class SMKeys:
 
     @property
     def block(self) -> int:
+        """Block size of the session cipher."""
         return crypto.block_size(self.cipher)
 
     def ssc_bytes(self, ssc: int) -> bytes:
+        """The SSC as a block-sized big-endian counter (wraps around)."""
         return (ssc % (1 << (8 * self.block))).to_bytes(self.block, "big")
 
     def _iv(self, ssc: int) -> bytes:
@@ -40,23 +42,28 @@ class SMKeys:
         return crypto.aes_encrypt(self.ks_enc, self.ssc_bytes(ssc))
 
     def mac(self, ssc: int, data: bytes) -> bytes:
+        """MAC of SSC || data, padded."""
         return crypto.mac(self.cipher, self.ks_mac, crypto.pad(self.ssc_bytes(ssc) + data,
                                                               self.block))
 
     def encrypt(self, ssc: int, data: bytes) -> bytes:
+        """Pad and encrypt ``data`` for a DO'87'/'85'."""
         return crypto.encrypt(self.cipher, self.ks_enc, crypto.pad(data, self.block),
                               self._iv(ssc))
 
     def decrypt(self, ssc: int, data: bytes) -> bytes:
+        """Decrypt and unpad the content of a DO'87'/'85'."""
         if not data or len(data) % self.block:
             raise SecureMessagingError("encrypted data is not a whole number of blocks")
         return crypto.unpad(crypto.decrypt(self.cipher, self.ks_enc, data, self._iv(ssc)))
 
     def to_dict(self) -> dict:
+        """Hex form for a saved terminal state."""
         return {"cipher": self.cipher, "enc": self.ks_enc.hex(), "mac": self.ks_mac.hex()}
 
     @classmethod
     def from_dict(cls, d: dict) -> SMKeys:
+        """Inverse of :meth:`to_dict`."""
         return cls(d["cipher"], bytes.fromhex(d["enc"]), bytes.fromhex(d["mac"]))
 
 

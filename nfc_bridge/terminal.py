@@ -58,6 +58,7 @@ from .tlv import parse_one, require
 
 
 class State(StrEnum):
+    """States of a read; see ``TRANSITIONS``."""
     INIT = "init"  # waiting for EF.CardAccess, SELECT applet, GET CHALLENGE
     BAC_AUTH = "bac_auth"  # waiting for EXTERNAL AUTHENTICATE
     PACE_MAP = "pace_map"  # waiting for MSE:Set AT, nonce, mapping keys
@@ -126,6 +127,7 @@ class Terminal:
 
     @property
     def done(self) -> bool:
+        """True once the read finished or failed."""
         return self.state in (State.DONE, State.FAILED)
 
     def commands(self) -> list[bytes]:
@@ -164,6 +166,7 @@ class Terminal:
 
     @property
     def progress(self) -> float:
+        """Rough share of the read done, from 0 to 1, for a progress display."""
         if self.state == State.DONE:
             return 1.0
         before = {State.INIT: 0.0, State.BAC_AUTH: 0.05, State.PACE_MAP: 0.03,

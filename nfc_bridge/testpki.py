@@ -21,6 +21,7 @@ from .tlv import tlv
 
 @dataclass
 class TestPki:
+    """Keys and certificates of a throw-away CSCA and document signer."""
     csca_key: object
     csca: x509.Certificate
     dsc_key: object
@@ -34,6 +35,7 @@ def _name(country: str, cn: str) -> x509.Name:
 
 
 def new_key(kind: str = "rsa"):
+    """An RSA-2048 or P-256 private key."""
     if kind == "ecdsa":
         return ec.generate_private_key(ec.SECP256R1())
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -121,6 +123,7 @@ def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
 
 
 def lds_security_object(files: dict[int, bytes], hash_name: str = "sha256") -> bytes:
+    """DER LDSSecurityObject hashing each data group."""
     entries = [seq(encode_int(n), octets(hashlib.new(hash_name, data).digest()))
                for n, data in sorted(files.items())]
     return seq(encode_int(0), _alg(oids.HASH_OID[hash_name]), seq(*entries))

@@ -21,6 +21,7 @@ class Tlv:
 
     @property
     def constructed(self) -> bool:
+        """Whether the value holds nested TLVs (bit 6 of the first tag byte)."""
         first = self.tag
         while first > 0xFF:
             first >>= 8
@@ -110,6 +111,7 @@ def total_length(header: bytes) -> int | None:
 
 
 def encode_length(n: int) -> bytes:
+    """BER length octets of ``n``."""
     if n < 0x80:
         return bytes([n])
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")
@@ -117,6 +119,7 @@ def encode_length(n: int) -> bytes:
 
 
 def encode_tag(tag: int) -> bytes:
+    """The tag bytes of an int tag such as ``0x5F1F``."""
     return tag.to_bytes(max(1, (tag.bit_length() + 7) // 8), "big")
 
 

@@ -34,6 +34,7 @@ class TrustStore:
         return store
 
     def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
+        """CSCAs whose subject is ``cert``'s issuer."""
         return [c for c in self.certs if c.subject == cert.issuer]
 
 
