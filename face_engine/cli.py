@@ -1,4 +1,4 @@
-"""Operator and audit commands: ``flask face verify`` and ``flask face check``.
+"""Operator and audit commands: ``flask face verify``, ``check`` and ``burst``.
 
 A plain click group: the web app registers it with
 ``app.cli.add_command(face)``, and ``python -m face_engine`` runs it alone.
@@ -12,12 +12,15 @@ codes are the selfie's, then the reference picture's prefixed ``reference:``.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
+from face_engine.burst import check_burst
 from face_engine.errors import FaceEngineError
+from face_engine.liveness import ACTIONS, Challenge
 from face_engine.match import verify
 from face_engine.quality import check_quality
 
@@ -80,6 +83,41 @@ def check_command(image: Path, as_json: bool) -> None:
     else:
         codes = ", ".join(r.code for r in result.reasons)
         click.echo(f"refused: {codes} {_measures(result.measures)}")
+
+
+@face.command("burst")
+@click.argument("reference_image", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("frames", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--actions",
+    default="blink,turn_left",
+    show_default=True,
+    help="The two asked actions, in order, among blink, turn_left, turn_right.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def burst_command(reference_image: Path, frames: tuple[Path, ...], actions: str, as_json: bool):
+    """Replay the liveness and match checks on kept FRAMES (audits, disputes).
+
+    Freshness is not judged here: the nonce and expiry belong to the original
+    attempt's record.
+    """
+    asked = tuple(a.strip() for a in actions.split(","))
+    if len(asked) != 2 or len(set(asked)) != 2 or not set(asked) <= set(ACTIONS):
+        raise click.BadParameter(f"two distinct actions among {', '.join(ACTIONS)}")
+    reference = _read(reference_image, as_json)
+    pictures = [_read(path, as_json) for path in frames]
+    replay = Challenge((asked[0], asked[1]), "audit", datetime.now(UTC) + timedelta(hours=1))
+    try:
+        result = check_burst(pictures, replay, reference)
+    except FaceEngineError as exc:
+        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    distance = result.match.distance if result.match is not None else None
+    shown = "n/a" if distance is None else f"{distance:.3f}"
+    codes = ", ".join(r.code for r in result.reasons)
+    click.echo(f"{result.decision} (distance {shown})" + (f": {codes}" if codes else ""))
 
 
 def _measures(measures: dict[str, Any]) -> str:

@@ -91,6 +91,26 @@ def test_unreadable_input_exits_2_with_a_message_and_no_traceback(photos, name, 
     assert json.loads(result.stdout)["message"]
 
 
+def test_burst_replays_a_kept_attempt_for_an_audit(photos, grace, picture_bytes, selfie_frame):
+    frame = photos / "frame.jpg"
+    frame.write_bytes(picture_bytes(selfie_frame(grace)))
+    frames = [str(frame)] * 10
+    result = run("burst", str(photos / "grace.jpg"), *frames, "--actions", "turn_right,blink")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("refused (distance 0.")
+    assert "still_face" in result.output
+    as_json = run("burst", str(photos / "grace.jpg"), *frames, "--json")
+    assert json.loads(as_json.output)["liveness"]["passed"] is False
+
+
+def test_burst_refuses_unknown_actions(photos):
+    result = run(
+        "burst", str(photos / "grace.jpg"), str(photos / "grace.jpg"), "--actions", "smile"
+    )
+    assert result.exit_code == 2
+    assert "two distinct actions" in result.output
+
+
 def test_python_dash_m_face_engine_runs_the_same_commands(photos):
     done = subprocess.run(
         [sys.executable, "-m", "face_engine", "check", str(photos / "notes.txt")],
