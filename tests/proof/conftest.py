@@ -104,8 +104,10 @@ def multipart(nonce: str, frames: list[bytes], content_type: str = "image/jpeg")
     unclosed temporary file)."""
     fields = MultiDict([("nonce", nonce)])
     for i, frame in enumerate(frames):
-        fields.add("frames", FileStorage(io.BytesIO(frame), f"frame-{i}.jpg", "frames",
-                                         content_type=content_type))
+        fields.add(
+            "frames",
+            FileStorage(io.BytesIO(frame), f"frame-{i}.jpg", "frames", content_type=content_type),
+        )
     boundary, body = encode_multipart(fields)
     return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
@@ -141,3 +143,16 @@ def no_liveness(app):
     """The test configuration that matches the face without the liveness actions."""
     app.config["PROOF_LIVENESS_REQUIRED"] = False
     return app
+
+
+@pytest.fixture
+def ctx_db(app):
+    """A session inside a pushed app context, for calling services directly.
+
+    Not for tests that also make requests: a request reuses a pushed app
+    context (and its ``g``: session, logged-in user) instead of its own.
+    """
+    from webapp.db import get_session
+
+    with app.app_context():
+        yield get_session()

@@ -65,12 +65,14 @@ def test_running_the_job_twice_records_one_decision(app, proof, no_liveness, ast
         again = check_attempt(attempt.id)
         session = get_session()
         decided = session.exec(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "proof_attempt_decided")
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "proof_attempt_decided")
         ).one()
         attested = session.exec(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == "proof_of_life_attested")
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "proof_of_life_attested")
         ).one()
     assert again["decision"] == "match"
     assert len(_attempts(app)) == 1

@@ -216,7 +216,8 @@ def validate_frames(files: list[tuple[str, bytes]]) -> list[bytes]:
         kind = next((k for k, sigs in _MAGIC.items() if data.startswith(sigs)), None)
         if kind is None or (kind == "image/webp" and data[8:12] != b"WEBP"):
             raise ProofError("not_an_image", content_type=content_type)
-        if content_type not in _MAGIC:
+        # The declared type must agree with the bytes (an untyped blob is judged by them).
+        if content_type not in (kind, "", "application/octet-stream"):
             raise ProofError("unsupported_format", content_type=content_type)
         if kind == "image/jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
             raise ProofError("image_truncated")
