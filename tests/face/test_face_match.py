@@ -74,6 +74,15 @@ def test_png_and_webp_selfies_match(astronaut, astronaut_jpeg, picture_bytes, fm
     assert verify(astronaut_jpeg, picture_bytes(astronaut, fmt)).decision == "match"
 
 
+def test_passport_chip_photo_in_jpeg_2000_matches_a_selfie(grace, grace_jpeg, picture_bytes):
+    # Most passports store the DG2 photo as a small JPEG 2000 of ~10 kB.
+    chip_photo = picture_bytes(
+        grace.resize((300, 351)), "JPEG2000", quality_mode="rates", quality_layers=[20]
+    )
+    assert len(chip_photo) < 20_000
+    assert verify(chip_photo, grace_jpeg).decision == "match"
+
+
 def test_two_different_people_do_not_match(grace_jpeg, astronaut_jpeg):
     decision = verify(grace_jpeg, astronaut_jpeg)
     assert decision.decision == "no_match"
