@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -149,12 +149,29 @@ def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServ
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless (never a downloaded browser)."""
+def playwright() -> Iterator[Playwright]:
+    """The Playwright driver."""
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def profile_context(playwright, live_server, tmp_path) -> Iterator[BrowserContext]:
+    """A phone profile on disk, not incognito (Chromium installs apps only there)."""
+    ctx = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+        base_url=live_server.url, locale="fr-FR", **PHONE)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
 
 
 @pytest.fixture
@@ -192,9 +209,19 @@ def login(page: Page, dp: str = DEMO_DP, password: str = DEMO_PASSWORD) -> None:
 
 
 def wait_for_service_worker(page: Page) -> None:
-    """Wait until a service worker controls the page (so its fetches go through it)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null"
-                           " && navigator.serviceWorker.controller.state === 'activated'")
+    """Wait until the service worker is active and controls the page.
+
+    A page whose navigation started while the worker was still installing is
+    not claimed by it; a real user's next page is, so the test reloads once.
+    Polled from Python: wait_for_function would need eval(), which the CSP forbids.
+    """
+    active = wait_until(lambda: page.evaluate(
+        "async () => { const r = await navigator.serviceWorker.getRegistration();"
+        " return !!(r && r.active && r.active.state === 'activated'); }"))
+    assert active, "the service worker was not installed"
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
+    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"))
 
 
 def wait_until(predicate, timeout: float = 10.0, step: float = 0.1):

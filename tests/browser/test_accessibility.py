@@ -1,0 +1,110 @@
+"""Every pensioner page, in French and in Arabic, passes axe-core and the elderly-friendly rules.
+
+axe-core (npm, test-only) finds serious and critical WCAG 2.2 A/AA violations;
+our own checks add what it does not measure: text at least 18 px and touch
+targets at least 48 x 48 px.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import ROOT, login
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PRIVATE_PAGES = ["/space/", "/space/payments", "/space/attestation", "/space/contact",
+                 "/space/alerts", "/auth/password"]
+MIN_TEXT_PX = 18
+MIN_TARGET_PX = 48
+
+MEASURE = (Path(__file__).parent / "measure.js").read_text()
+
+
+def _audit(page, where: str) -> list[str]:
+    """axe-core's serious/critical violations and our size checks, as readable lines."""
+    # Eight years of months repeat the same markup; a year of them is enough for
+    # axe, whose contrast and target rules take seconds on the whole list.
+    page.evaluate("() => document.querySelectorAll('.payments > li:nth-child(n+13)')"
+                  ".forEach((li) => li.remove())")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol: the page's CSP does not apply.
+        page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']}); return r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)})); }", AXE_TAGS)
+    problems = [f"{where}: axe {v['impact']} {v['id']} {json.dumps(v['nodes'])}"
+                for v in result if v["impact"] in ("serious", "critical")]
+    problems += [f"{where}: {p}" for p in page.evaluate(
+        MEASURE, {"minText": MIN_TEXT_PX, "minTarget": MIN_TARGET_PX})]
+    return problems
+
+
+def _visit_all(page, verify_code: str) -> list[str]:
+    problems = []
+    for url in PRIVATE_PAGES:
+        page.goto(url)
+        problems += _audit(page, url)
+    page.goto("/space/payments")
+    page.locator("details.payment summary").first.click()
+    problems += _audit(page, "/space/payments (month open)")
+    page.goto("/space/")
+    page.locator("#menu summary").click()
+    problems += _audit(page, "/space/ (menu open)")
+    page.goto("/space/contact")
+    page.locator("#email").fill("pas-une-adresse")
+    page.locator("form:has(#email) button[type=submit]").click()
+    page.locator("#email-error").wait_for()
+    problems += _audit(page, "/space/contact (error)")
+    for url in ("/guide/", f"/verify/{verify_code}", "/verify/NOPE-NOPE", "/offline"):
+        page.goto(url)
+        problems += _audit(page, url)
+    page.locator("#menu summary").click()
+    page.get_by_role("button", name=page.locator("form[action='/auth/logout'] button")
+                     .inner_text()).click()
+    page.goto("/auth/login")
+    problems += _audit(page, "/auth/login")
+    page.locator("form:has(#password) button[type=submit]").click()
+    page.locator("#dp_number-error").wait_for()
+    problems += _audit(page, "/auth/login (errors)")
+    page.goto("/")
+    problems += _audit(page, "/")
+    return problems
+
+
+@pytest.fixture
+def verify_code(live_server) -> str:
+    """A genuine attestation code of DP100001."""
+    from sqlmodel import select
+
+    from webapp.db import get_session
+    from webapp.models import Pensioner
+    from webapp.services import attestations
+
+    with live_server.app.app_context():
+        session = get_session()
+        pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
+        year = attestations.available_years(session, pensioner.id)[1]
+        return attestations.get_or_issue(session, pensioner, year).code
+
+
+def test_every_pensioner_page_is_accessible_in_french(page, verify_code):
+    login(page)
+    assert page.locator("html").get_attribute("lang") == "fr"
+    problems = _visit_all(page, verify_code)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_pensioner_page_is_accessible_in_arabic(page, verify_code):
+    login(page)
+    page.locator("button[lang=ar]").click()
+    page.locator("html[dir=rtl]").wait_for(state="attached")
+    problems = _visit_all(page, verify_code)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert problems == [], "\n".join(problems)
