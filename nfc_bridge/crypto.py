@@ -83,10 +83,9 @@ def retail_mac(key: bytes, data: bytes) -> bytes:
     if len(data) % 8:
         raise ValueError("retail MAC input must be padded to 8 bytes")
     ka, kb = key[:8], key[8:16]
-    h = bytes(8)
-    for i in range(0, len(data), 8):
-        block = bytes(x ^ y for x, y in zip(h, data[i:i + 8], strict=True))
-        h = _des_single(ka, block)
+    # Single-DES CBC over everything: its last block is the CBC-MAC chain value.
+    enc = Cipher(TripleDES(ka * 3), modes.CBC(bytes(8))).encryptor()
+    h = (enc.update(data) + enc.finalize())[-8:]
     h = _des_single(kb, h, decrypt=True)
     return _des_single(ka, h)
 
