@@ -41,6 +41,9 @@ MAX_JUMP = 1.0
 #: A burst's frames are video stills: eyes shut or head turned is expected.
 BURST_SKIP = frozenset({"eyes_closed", "not_facing"})
 
+#: Per frame: the main face and how many faces the frame shows, or None.
+Found = tuple[Face, int] | None
+
 
 @dataclass(frozen=True)
 class BurstResult:
@@ -111,10 +114,11 @@ def check_burst(
         reasons, checks = [], {"actions": {"passed": True, "skipped": True}}
     checks["fresh"] = {"passed": True}
 
-    picked = _frames_to_encode(faces, landmarks)
-    encodings = [encode_face(images[i], faces[i][0]) for i in picked]  # type: ignore[index]
+    main = [None if f is None else f[0] for f in faces]
+    picked = _frames_to_encode(main)
+    encodings = [encode_face(images[i], main[i]) for i in picked]  # type: ignore[arg-type]
     spread = _max_pairwise(encodings)
-    jump = _largest_jump(faces)
+    jump = _largest_jump([f for f in main if f is not None])
     same = spread <= SAME_FACE_DISTANCE and jump <= MAX_JUMP
     checks["same_face"] = {
         "passed": same,
@@ -131,7 +135,9 @@ def check_burst(
     return BurstResult(result, decision)
 
 
-def _actions(frames, landmarks, challenge) -> tuple[list[QualityReason], dict[str, Any]]:
+def _actions(
+    frames: Sequence[bytes], landmarks: list[np.ndarray | None], challenge: Challenge
+) -> tuple[list[QualityReason], dict[str, Any]]:
     liveness = analyse_landmarks(landmarks, challenge)
     reasons = list(liveness.reasons)
     checks = dict(liveness.checks)
@@ -144,9 +150,9 @@ def _actions(frames, landmarks, challenge) -> tuple[list[QualityReason], dict[st
     return reasons, checks
 
 
-def faces_in_burst(images: list[np.ndarray]) -> list[tuple[Face, int] | None]:
+def faces_in_burst(images: list[np.ndarray]) -> list[Found]:
     """The main face of each frame and how many faces it shows (None: no face)."""
-    faces: list[tuple[Face, int] | None] = []
+    faces: list[Found] = []
     previous: Face | None = None
     for rgb in images:
         # A face filling the oval is found at half resolution in a quarter of
@@ -167,20 +173,18 @@ def faces_in_burst(images: list[np.ndarray]) -> list[tuple[Face, int] | None]:
     return faces
 
 
-def _frames_to_encode(faces: list, landmarks: list) -> list[int]:
+def _frames_to_encode(faces: list[Face | None]) -> list[int]:
     with_face = [i for i, f in enumerate(faces) if f is not None]
     if not with_face:
         return []
     parts = np.array_split(np.array(with_face), min(ENCODED_FRAMES, len(with_face)))
-    picked = []
-    for part in parts:
-        # Most frontal, eyes open: the frame closest to a passport photo.
-        best = min(part, key=lambda i: _frame_penalty(faces[i][0]))
-        picked.append(int(best))
-    return picked
+    # In each part, the most frontal frame with open eyes: closest to a passport photo.
+    return [int(min(part, key=lambda i: _frame_penalty(faces[i]))) for part in parts]
 
 
-def _frame_penalty(face: Face) -> float:
+def _frame_penalty(face: Face | None) -> float:
+    if face is None:
+        return float("inf")
     closed = mean_ear(face.landmarks) < MIN_EAR
     return abs(yaw_degrees(face.landmarks)) + (30.0 if closed else 0.0)
 
@@ -193,9 +197,8 @@ def _max_pairwise(encodings: list[np.ndarray]) -> float:
     return worst
 
 
-def _largest_jump(faces: list) -> float:
+def _largest_jump(boxes: list[Face]) -> float:
     # A face swapped between frames shows as a jump of the face box.
-    boxes = [f[0] for f in faces if f is not None]
     worst = 0.0
     for a, b in zip(boxes, boxes[1:], strict=False):
         ca = np.array([(a.left + a.right) / 2, (a.top + a.bottom) / 2])
@@ -204,9 +207,19 @@ def _largest_jump(faces: list) -> float:
     return worst
 
 
-def _match(images, faces, picked, encodings, reference) -> Decision:
-    best = picked[int(np.argmin([_frame_penalty(faces[i][0]) for i in picked]))]
-    face, count = faces[best]
+def _match(
+    images: list[np.ndarray],
+    faces: list[Found],
+    picked: list[int],
+    encodings: list[np.ndarray],
+    reference: object,
+) -> Decision:
+    """Quality of the best picked frame, then its distance to the reference."""
+    main = [None if f is None else f[0] for f in faces]
+    best = min(picked, key=lambda i: _frame_penalty(main[i]))
+    found = faces[best]
+    assert found is not None  # picked frames all have a face
+    face, count = found
     measures = measure_face(images[best], face)
     measures["faces"] = count
     quality = tuple(judge(measures, BURST_SKIP))
