@@ -301,9 +301,9 @@ DEMO_MRZ_FIELDS = dict(surname="DEMO", given="AMINA", number="UT4821957", nation
 def _demo_material():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from .testpki import make_pki
+    from .testpki import demo_pki
 
-    return make_pki("UT"), rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return demo_pki(), rsa.generate_private_key(public_exponent=65537, key_size=1024)
 
 
 def build_passport(pki, *, aa_key=None, mrz_fields: dict | None = None, encoding: str = "19794",
@@ -339,7 +339,8 @@ def demo_passport(**chip_options):
     """``(SimulatedChip, mrz_information, trust_store)`` of the demo passport.
 
     The demo chip offers PACE (brainpoolP256r1, AES-128) with BAC fallback and an
-    RSA-1024 active authentication key; its CSCA is the only one in the trust store.
+    RSA-1024 active authentication key; its CSCA (the same key in every process,
+    see :func:`~nfc_bridge.testpki.demo_pki`) is the only one in the trust store.
     """
     from .truststore import TrustStore
 

@@ -49,6 +49,7 @@ def make_pki(
     dsc_country: str | None = None,
     csca_key=None,
     csca: x509.Certificate | None = None,
+    dsc_key=None,
 ) -> TestPki:
     """A CSCA (self-signed) and a DSC it signed; reuse ``csca_key``/``csca`` to share a root."""
     now = dt.datetime.now(dt.UTC)
@@ -63,7 +64,7 @@ def make_pki(
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(csca_key, hashes.SHA256())
         )
-    dsc_key = new_key(kind)
+    dsc_key = dsc_key or new_key(kind)
     start, end = now - dt.timedelta(days=365), now + dt.timedelta(days=3650)
     if dsc_expired:
         start, end = now - dt.timedelta(days=3000), now - dt.timedelta(days=30)
@@ -75,6 +76,24 @@ def make_pki(
         .sign(csca_key, hashes.SHA256())
     )
     return TestPki(csca_key, csca, dsc_key, dsc)
+
+
+DEMO_SEED = b"dialvie nfc_bridge demo passport - test keys, never trust"
+
+
+def _derived_key(label: bytes) -> ec.EllipticCurvePrivateKey:
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256 order
+    secret = int.from_bytes(hashlib.sha256(DEMO_SEED + label).digest(), "big") % (n - 1) + 1
+    return ec.derive_private_key(secret, ec.SECP256R1())
+
+
+def demo_pki() -> TestPki:
+    """The demo passport's PKI: P-256 keys derived from a public seed.
+
+    Every process gets the same CSCA and DSC keys, so a demo passport made by one
+    web worker verifies against the trust store of another.
+    """
+    return make_pki("UT", csca_key=_derived_key(b"CSCA"), dsc_key=_derived_key(b"DSC"))
 
 
 def _alg(oid: str, params: bytes | None = b"\x05\x00") -> bytes:

@@ -68,3 +68,13 @@ def test_verify_without_trust_store_prints_not_checked(tmp_path):
             f"1={tmp_path / 'EF_DG1.bin'}")
     assert p.returncode == 3
     assert "dsc_chain      not_checked" in p.stdout
+
+
+def test_demo_passports_of_two_processes_share_one_csca(tmp_path):
+    cli("demo-files", str(tmp_path / "a"))
+    cli("demo-files", str(tmp_path / "b"))
+    b = tmp_path / "b"
+    p = cli("verify", "--sod", str(b / "EF_SOD.bin"), "--dg", f"1={b / 'EF_DG1.bin'}",
+            "--dg", f"2={b / 'EF_DG2.bin'}", "--csca", str(tmp_path / "a" / "CSCA.cer"))
+    assert p.returncode == 0, p.stdout
+    assert "dsc_chain      pass" in p.stdout
