@@ -1,0 +1,172 @@
+"""« Attester de votre vie » in Chromium with a fake camera playing a still photo.
+
+Chromium's fake capture device plays a .y4m file made here from Eileen Collins's
+portrait (``skimage.data.astronaut``, the demo pensioner's reference). A still
+photo cannot do the asked moves: the attempt must be refused with the liveness
+message; with liveness disabled in the test configuration the same flow matches.
+The app runs on its own live server with jobs inline, so the test can switch the
+configuration between attempts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, login
+from webapp import create_app
+
+pytestmark = pytest.mark.browser
+PROOF_TABLES = "proof_status, proof_attempt, liveness_challenge, face_reference, campaign"
+
+
+def write_y4m(path: Path, picture: Image.Image, frames: int = 10) -> Path:
+    """A 640x480 I420 .y4m video of ``picture`` held perfectly still."""
+    canvas = Image.new("RGB", (640, 480), (120, 120, 120))
+    face = picture.resize((round(picture.width * 480 / picture.height), 480))
+    canvas.paste(face, ((640 - face.width) // 2, 0))
+    ycbcr = np.asarray(canvas.convert("YCbCr"), dtype=np.float32)
+    y = ycbcr[:, :, 0].astype(np.uint8)
+    # 4:2:0: average each 2x2 block of the chroma planes.
+    u, v = (
+        ycbcr[:, :, c].reshape(240, 2, 320, 2).mean(axis=(1, 3)).round().astype(np.uint8)
+        for c in (1, 2)
+    )
+    with path.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F15:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n" + y.tobytes() + u.tobytes() + v.tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def proof_server(pg_url) -> Iterator:
+    """The app (CSRF on, jobs inline) on a free port, DP100001 enrolled with the astronaut."""
+    from sqlmodel import select
+
+    from webapp.db import engine, get_session
+    from webapp.models import Pensioner
+    from webapp.proof.cli import astronaut_jpeg
+    from webapp.services import demo, proof_of_life
+
+    app = create_app(
+        {
+            "DATABASE_URL": pg_url,
+            "REDIS_URL": "",
+            "SECRET_KEY": "proof-browser-secret",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        session = get_session()
+        demo.seed(session)
+        p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
+        proof_of_life.set_reference(session, p, astronaut_jpeg(), "demo")
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context(), engine().begin() as conn:
+        conn.execute(text(f"TRUNCATE {PROOF_TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE pensioner SET payment_status='active'"))
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def still_camera(playwright, tmp_path_factory) -> Iterator[Browser]:
+    """Chromium whose camera plays a still photo of the demo pensioner."""
+    video = write_y4m(
+        tmp_path_factory.mktemp("camera") / "still.y4m",
+        Image.fromarray(skimage.data.astronaut()),
+    )
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    yield browser
+    browser.close()
+
+
+def _page(browser: Browser, server) -> Page:
+    context = browser.new_context(
+        base_url=server.config["PUBLIC_BASE_URL"], locale="fr-FR", **PHONE
+    )
+    context.set_default_timeout(30_000)
+    return context.new_page()
+
+
+def _attest(page: Page) -> None:
+    """From the home screen: the shortcut, « Commencer », « Je suis prêt »."""
+    login(page)
+    page.locator("#shortcuts").get_by_role("link", name="Attester").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Attester de votre vie")
+    page.get_by_role("link", name="Commencer").click()
+    page.wait_for_url("**/space/proof/camera")
+    page.get_by_role("button", name="Je suis prêt").click()
+    expect(page.locator("#proof-instruction")).not_to_be_empty()
+
+
+def _reset_attempts(server) -> None:
+    from webapp.db import engine
+
+    with server.app_context(), engine().begin() as conn:
+        conn.execute(text("TRUNCATE proof_status, proof_attempt, liveness_challenge CASCADE"))
+
+
+def test_a_still_photo_is_refused_with_the_liveness_message(proof_server, still_camera):
+    _reset_attempts(proof_server)
+    proof_server.config["PROOF_LIVENESS_REQUIRED"] = True
+    page = _page(still_camera, proof_server)
+    _attest(page)
+    outcome = page.locator("#proof-attempt")
+    expect(outcome).to_have_attribute("data-decision", "liveness_failed", timeout=45_000)
+    expect(outcome).to_contain_text("Aucun mouvement n'a été vu")
+    expect(page.get_by_role("link", name="Recommencer")).to_be_visible()
+    page.context.close()
+
+
+def test_with_liveness_disabled_the_matching_face_is_accepted(proof_server, still_camera):
+    _reset_attempts(proof_server)
+    proof_server.config["PROOF_LIVENESS_REQUIRED"] = False
+    try:
+        page = _page(still_camera, proof_server)
+        _attest(page)
+        outcome = page.locator("#proof-attempt")
+        expect(outcome).to_have_attribute("data-decision", "match", timeout=45_000)
+        expect(outcome).to_contain_text("C'est fait, merci !")
+        page.get_by_role("link", name="Retour à l'accueil").click()
+        expect(page.locator(".proof-home")).to_contain_text("Attesté le")
+        page.context.close()
+    finally:
+        proof_server.config["PROOF_LIVENESS_REQUIRED"] = True
+
+
+def test_a_blocked_camera_says_so_and_offers_the_agency(proof_server, browser):
+    _reset_attempts(proof_server)
+    page = _page(browser, proof_server)  # no fake camera, no permission: getUserMedia fails
+    login(page)
+    page.goto("/space/proof/camera")
+    page.get_by_role("button", name="Je suis prêt").click()
+    error = page.locator("#proof-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("caméra")
+    expect(page.locator("#proof-agency")).to_contain_text("en agence")
+    page.context.close()
