@@ -134,4 +134,7 @@ def worker(burst: bool) -> None:
         sys.exit(2)
     conn = redis_connection(url)
     queue = Queue(current_app.config["RQ_QUEUE"], connection=conn)
+    from jobs.pdf import warm_up
+
+    warm_up()  # before the worker forks a child per job
     Worker([queue], connection=conn).work(burst=burst, with_scheduler=True)
