@@ -143,7 +143,7 @@ def _actions(
     checks = dict(liveness.checks)
     distinct = len({hashlib.sha256(frame).digest() for frame in frames})
     checks["motion"] = {**checks.get("motion", {}), "distinct_frames": distinct}
-    if distinct <= len(frames) // 2 and "still_face" not in liveness.codes:
+    if len(frames) > 1 and distinct <= len(frames) // 2 and "still_face" not in liveness.codes:
         # A camera never yields byte-identical frames: this is a replay.
         checks["motion"]["passed"] = False
         reasons.insert(0, reason("still_face", distinct_frames=distinct))

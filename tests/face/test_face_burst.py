@@ -130,6 +130,13 @@ def test_reused_nonce_is_refused(grace_template):
     assert result.to_dict()["reasons"] == ["nonce_reused"]
 
 
+def test_empty_upload_is_too_few_frames(grace_template):
+    result = check_burst([], CHALLENGE, grace_template, now=NOW)
+    assert result.decision == "refused"
+    assert result.liveness.codes[0] == "too_few_frames"
+    assert result.match is not None and result.match.codes == ["no_face"]
+
+
 def test_unreadable_frame_raises_a_named_error(still_photo_burst, grace_template):
     frames = still_photo_burst[:14] + [b"<html>oops</html>"]
     with pytest.raises(NotAnImage):
