@@ -12,6 +12,16 @@ JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 J2K_CODESTREAM = b"\xff\x4f\xff\x51"
 
 
+class MrzFields(dict):
+    """DG1 fields: a plain dict (JSON-ready) that also reads as attributes."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _clean(s: str) -> str:
     return s.replace("<", " ").strip()
 
@@ -21,7 +31,7 @@ def _names(field: str) -> tuple[str, str]:
     return _clean(surname), " ".join(_clean(given).split())
 
 
-def parse_dg1(dg1: bytes) -> dict:
+def parse_dg1(dg1: bytes) -> MrzFields:
     """MRZ fields of DG1 (TD1 90 characters, TD2 72, TD3 88)."""
     mrz = require(parse_one(dg1, 0x61).children(), 0x5F1F).value.decode("ascii", "replace")
     n = len(mrz)
@@ -42,7 +52,7 @@ def parse_dg1(dg1: bytes) -> dict:
                       sex=l2[7], expiry_date=l2[8:14], optional_data=l1[15:30] + l2[18:29])
     else:
         raise MalformedResponse(f"DG1 MRZ has {n} characters")
-    out = {
+    out = MrzFields({
         "format": {88: "TD3", 72: "TD2", 90: "TD1"}[n],
         "document_code": _clean(mrz[0:2]),
         "issuing_state": _clean(mrz[2:5]),
@@ -50,7 +60,7 @@ def parse_dg1(dg1: bytes) -> dict:
         "given_names": given,
         **{k: _clean(v) for k, v in fields.items()},
         "mrz": mrz,
-    }
+    })
     return out
 
 

@@ -25,6 +25,7 @@ def test_td3_passport_fields():
     assert f["document_number"] == "L898902C3" and f["nationality"] == "UTO"
     assert (f["birth_date"], f["sex"], f["expiry_date"]) == ("740812", "F", "120415")
     assert f["optional_data"] == "ZE184226B"
+    assert f.surname == "ERIKSSON"  # attribute access too
 
 
 def test_td1_card_fields():
