@@ -107,14 +107,21 @@ class PcscdProcess:
                 stale.unlink()
             except FileNotFoundError:
                 pass
-        self.process = subprocess.Popen(
-            # --auto-exit: should this process die unannounced, its pcscd follows a
-            # minute later instead of lingering.
-            [binary, "--foreground", "--error", "--auto-exit"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
-        )
+        # NFC_PCSCD_LOG=/path/to/file keeps pcscd's debug log, to diagnose a test run.
+        log_path = os.environ.get("NFC_PCSCD_LOG")
+        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                # --auto-exit: should this process die unannounced, its pcscd follows
+                # a minute later instead of lingering.
+                [binary, "--foreground", "--debug" if log_path else "--error", "--auto-exit"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
+            )
+        finally:
+            if log_path:
+                log.close()
 
     def wait_for_reader(self) -> str:
         """Wait until the daemon lists the wanted reader; returns its full name."""
@@ -155,8 +162,12 @@ class PcscdProcess:
         self.stop()
 
 
-def card_present(reader: str = VPCD_READER) -> bool:
-    """Whether pcscd currently sees a card in the first reader matching ``reader``."""
+def reader_state(reader: str = VPCD_READER) -> tuple[int, bool]:
+    """``(event count, card present)`` of the first reader matching ``reader``.
+
+    The event count (high word of ``dwEventState``) grows each time pcscd's
+    event handler notices a card arrive or leave; ``(-1, False)`` if no reader.
+    """
     from smartcard import scard
 
     hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -166,25 +177,44 @@ def card_present(reader: str = VPCD_READER) -> bool:
         hresult, names = scard.SCardListReaders(context, [])
         matching = [n for n in (names or []) if reader.lower() in n.lower()]
         if hresult != scard.SCARD_S_SUCCESS or not matching:
-            return False
+            return -1, False
         hresult, states = scard.SCardGetStatusChange(
             context, 0, [(matching[0], scard.SCARD_STATE_UNAWARE)]
         )
-        return hresult == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+        if hresult != scard.SCARD_S_SUCCESS:
+            return -1, False
+        event_state = states[0][1]
+        return event_state >> 16, bool(event_state & scard.SCARD_STATE_PRESENT)
     finally:
         scard.SCardReleaseContext(context)
 
 
+def card_present(reader: str = VPCD_READER) -> bool:
+    """Whether pcscd currently sees a card in the first reader matching ``reader``."""
+    return reader_state(reader)[1]
+
+
 def wait_for_card(
-    reader: str = VPCD_READER, *, present: bool = True, timeout: float = 10.0
-) -> None:
-    """Wait until pcscd has noticed a card arrive (or leave) in ``reader``.
+    reader: str = VPCD_READER,
+    *,
+    present: bool = True,
+    since: int | None = None,
+    timeout: float = 10.0,
+) -> int:
+    """Wait until pcscd has noticed a card arrive (or leave); returns the event count.
 
     pcscd polls the vpcd driver a few times a second; a client that connects
-    before a swap was noticed gets "card reset/removed" on its first APDU.
+    before a swap was noticed gets "card reset/removed" on its first APDU. Pass
+    the count returned when the card arrived as ``since`` when waiting for it
+    to leave: a failed APDU already shows the reader empty to clients before
+    the event handler has seen the removal, and if the next card plugs in
+    before it does, pcscd never notices the swap at all.
     """
     deadline = time.monotonic() + timeout
-    while card_present(reader) != present:
+    while True:
+        count, is_present = reader_state(reader)
+        if is_present == present and (since is None or count != since):
+            return count
         if time.monotonic() > deadline:
             state = "present" if present else "absent"
             raise PcscUnavailable(f"card in {reader!r} not {state} after {timeout:.0f} s")

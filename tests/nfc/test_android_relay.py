@@ -309,13 +309,14 @@ def passport_on_reader():
     """The demo passport laid on the virtual reader; yields (mrz, trust store)."""
     chip, mrz, trust_store = demo_passport()
     virtual = VpcdCard(chip).start()
+    arrived = None
     try:
         assert virtual.wait_connected(10), f"vpcd did not accept the card: {virtual.error}"
-        wait_for_card(present=True)
+        arrived = wait_for_card(present=True)
         yield mrz, trust_store
     finally:
         virtual.stop()
-        wait_for_card(present=False)
+        wait_for_card(present=False, since=arrived)
 
 
 @pytest.mark.pcsc

@@ -40,14 +40,16 @@ def card_on_reader(card):
     virtual = VpcdCard(card).start()
     assert virtual.wait_connected(10), f"vpcd did not accept the card: {virtual.error}"
     transport = PcscTransport("virtual pcd")
+    arrived = None
     try:
-        wait_for_card(present=True)
+        arrived = wait_for_card(present=True)
         transport.connect(timeout=10)
         yield transport, virtual
     finally:
         transport.close()
         virtual.stop()
-        wait_for_card(present=False)  # the next test's card must not meet this one's ghost
+        # The next test's card must not meet this one's ghost.
+        wait_for_card(present=False, since=arrived)
 
 
 class CountingCard:
@@ -141,10 +143,11 @@ def test_cli_reads_the_demo_passport_served_on_vpcd(pcscd, tmp_path):
     csca = tmp_path / "csca.pem"
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
     command = [sys.executable, "-m", "nfc_bridge.transports.vpcd", "--csca-out", str(csca)]
+    arrived = None
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as served:
         try:
             mrz = served.stdout.readline().split()[-1]
-            wait_for_card(present=True)
+            arrived = wait_for_card(present=True)
             done = subprocess.run(
                 [sys.executable, "-m", "nfc_bridge", "read", "--reader", "pcsc", "--mrz", mrz,
                  "--csca", str(csca), "--json"],
@@ -152,7 +155,7 @@ def test_cli_reads_the_demo_passport_served_on_vpcd(pcscd, tmp_path):
             )  # fmt: skip
         finally:
             served.terminate()
-    wait_for_card(present=False)
+    wait_for_card(present=False, since=arrived)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] and report["trusted"]
