@@ -51,9 +51,12 @@ class MRZInfo:
         The string is: document number (at least 9 characters, '<'-padded) and its
         check digit, birth date YYMMDD + check digit, expiry date YYMMDD + check
         digit. Longer document numbers (9303 Part 11 Appendix D.1) are written in
-        full before their check digit.
+        full before their check digit. A whole machine readable zone (TD1, TD2
+        or TD3, with or without line breaks) is accepted too.
         """
-        s = text.strip().upper().replace(" ", "")
+        s = "".join(text.split()).upper()
+        if len(s) in (72, 88, 90):  # a whole MRZ, not just the key fields
+            return cls.from_mrz(s)
         if len(s) < 24:
             raise InvalidMrz("MRZ information is too short")
         head, tail = s[:-14], s[-14:]
@@ -66,6 +69,22 @@ class MRZInfo:
         if check_digit(birth) != birth_cd or check_digit(expiry) != expiry_cd:
             raise InvalidMrz("date check digit mismatch")
         return cls(number.rstrip("<"), birth, expiry)
+
+    @classmethod
+    def from_mrz(cls, mrz: str) -> MRZInfo:
+        """The BAC/PACE key data of a whole MRZ (TD1 90, TD2 72 or TD3 88 characters)."""
+        s = "".join(mrz.split()).upper()
+        if len(s) == 90:  # TD1: number on line 1, dates on line 2
+            number, cd, dates = s[5:14], s[14], s[30:45]
+            if cd == "<":  # long number continues in the optional data
+                rest = s[15:30].split("<", 1)[0]
+                number, cd = number + rest[:-1], rest[-1:]
+        elif len(s) in (72, 88):
+            line2 = s[len(s) // 2:]
+            number, cd, dates = line2[0:9], line2[9], line2[13:28]
+        else:
+            raise InvalidMrz(f"an MRZ has 72, 88 or 90 characters, not {len(s)}")
+        return cls.parse(number + cd + dates[0:7] + dates[8:15])
 
     def key_string(self) -> str:
         """The string hashed into the BAC/PACE key seed (with check digits)."""

@@ -78,3 +78,23 @@ def test_demo_passports_of_two_processes_share_one_csca(tmp_path):
             "--dg", f"2={b / 'EF_DG2.bin'}", "--csca", str(tmp_path / "a" / "CSCA.cer"))
     assert p.returncode == 0, p.stdout
     assert "dsc_chain      pass" in p.stdout
+
+
+def test_verify_with_a_given_wrong_dsc_fails_the_signature(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from nfc_bridge.testpki import make_pki
+
+    cli("demo-files", str(tmp_path))
+    (tmp_path / "DSC.pem").write_bytes(
+        make_pki("UT", kind="ecdsa").dsc.public_bytes(serialization.Encoding.PEM))
+    p = cli("verify", "--sod", str(tmp_path / "EF_SOD.bin"), "--dg", f"1={tmp_path / 'EF_DG1.bin'}",
+            "--dsc", str(tmp_path / "DSC.pem"), "--json")
+    assert p.returncode == 3
+    assert json.loads(p.stdout)["sod_signature"]["status"] == "fail"
+
+
+def test_verify_refuses_a_bad_dg_argument(tmp_path):
+    cli("demo-files", str(tmp_path))
+    p = cli("verify", "--sod", str(tmp_path / "EF_SOD.bin"), "--dg", "one=x")
+    assert p.returncode == 2 and "N=FILE" in p.stderr

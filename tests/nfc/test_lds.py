@@ -81,3 +81,16 @@ def test_ef_sod_gives_data_group_hashes(passport):
     assert set(sod.dg_hashes) == {1, 2, 15}
     assert sod.dg_hashes[1] == hashlib.sha256(passport[0]["DG1"]).digest()
     assert sod.signed.certificates and sod.signed.signed_attrs
+
+
+@pytest.mark.parametrize("mrz,key", [
+    (TD3, "L898902C3674081221204159"),
+    (TD1, "D23145890774081221204159"),
+    (TD2[:36] + "\n" + TD2[36:], "D23145890774081221204159"),
+    ("I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<",
+     "D23145890734934071279507122"),
+])
+def test_bac_key_from_a_whole_mrz(mrz, key):
+    from nfc_bridge.bac import MRZInfo
+
+    assert MRZInfo.parse(mrz).key_string() == key

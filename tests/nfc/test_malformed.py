@@ -155,3 +155,16 @@ def test_errors_serialise_for_the_relay():
     assert err.to_dict() == {"code": "chip_removed",
                              "message_fr": "Gardez le téléphone immobile sur le passeport",
                              "detail": "gone"}
+
+
+def test_random_bytes_never_crash_the_tlv_parser():
+    rng = random.Random(7)
+    outcomes = {"parsed": 0, "malformed": 0}
+    for _ in range(2000):
+        blob = bytes(rng.randrange(256) for _ in range(rng.randrange(12)))
+        try:
+            parse_all(blob)
+            outcomes["parsed"] += 1
+        except MalformedResponse:  # the only error allowed
+            outcomes["malformed"] += 1
+    assert outcomes["parsed"] > 50 and outcomes["malformed"] > 50
