@@ -19,6 +19,7 @@ from .tlv import total_length
 EXTENDED_READ = 0xFF00  # leaves room for secure messaging inside a 64 KiB response
 SHORT_READ = 0xDF  # 223: the largest plain read whose protected answer fits in 256 bytes
 MAX_STALLED_ROUNDS = 8
+MAX_FILE_SIZE = 512 * 1024  # far above any real LDS file; stops a lying length header
 
 
 class FileSet:
@@ -106,6 +107,8 @@ class FileSet:
             self.chunks.setdefault(name, {})[offset] = data
             if name not in self.sizes and offset == 0:
                 size = total_length(data)
+                if size is not None and size > MAX_FILE_SIZE:
+                    raise MalformedResponse(f"{name} claims {size} bytes")
                 if size is not None:
                     self.sizes[name] = size
             size = self.sizes.get(name)

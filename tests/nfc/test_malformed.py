@@ -168,3 +168,12 @@ def test_random_bytes_never_crash_the_tlv_parser():
         except MalformedResponse:  # the only error allowed
             outcomes["malformed"] += 1
     assert outcomes["parsed"] > 50 and outcomes["malformed"] > 50
+
+
+def test_a_file_claiming_gigabytes_is_refused(pki, run):
+    from nfc_bridge.simulator import SimulatedChip, build_passport
+
+    files, mrz = build_passport(pki)
+    files["DG2"] = b"\x75\x84\x7f\xff\xff\xff" + files["DG2"][4:]
+    t = run(Terminal(mrz), SimulatedChip(files, mrz, sleep=None))
+    assert "claims" in failed_with(t, MalformedResponse).detail
