@@ -22,6 +22,11 @@ from .tlv import tlv
 PACE_PREFIX = "0.4.0.127.0.7.2.2.4"
 # id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256
 ECDH_GM_AES = {f"{PACE_PREFIX}.2.2": 128, f"{PACE_PREFIX}.2.3": 192, f"{PACE_PREFIX}.2.4": 256}
+# id-PACE-ECDH-CAM-AES-CBC-CMAC-*: generic mapping plus chip authentication data in
+# the last step; the key agreement is the same, so we run it as GM and leave the
+# chip authentication data (DO'8A') unchecked.
+ECDH_CAM_AES = {f"{PACE_PREFIX}.6.2": 128, f"{PACE_PREFIX}.6.3": 192, f"{PACE_PREFIX}.6.4": 256}
+KEY_BITS = {**ECDH_GM_AES, **ECDH_CAM_AES}
 # Standardized domain parameters (9303-11 §9.5.1)
 CURVES = {
     12: curves.NIST256p,
@@ -44,12 +49,12 @@ class PaceInfo:
     @property
     def supported(self) -> bool:
         """Whether we implement this protocol and curve."""
-        return self.oid in ECDH_GM_AES and self.parameter_id in CURVES
+        return self.oid in KEY_BITS and self.parameter_id in CURVES
 
     @property
     def key_bits(self) -> int:
         """AES key size of the protocol."""
-        return ECDH_GM_AES[self.oid]
+        return KEY_BITS[self.oid]
 
 
 def parse_card_access(data: bytes) -> list[PaceInfo]:

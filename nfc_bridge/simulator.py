@@ -244,7 +244,7 @@ class SimulatedChip:
         if not p:
             return b"", 0x6985
         curve = pace.CURVES[int(self.pace_param or 0)]
-        bits = pace.ECDH_GM_AES[self.pace_oid]
+        bits = pace.KEY_BITS[self.pace_oid]
         body = {t.tag: t.value for t in parse_one(cmd.data, 0x7C).children()}
         step = p["step"]
         p["step"] += 1
@@ -271,8 +271,10 @@ class SimulatedChip:
             if body.get(0x85) != expected or self.faults.broken_pace:
                 return b"", 0x6300
             self.keys, self.ssc = SMKeys(AES, ks_enc, ks_mac), 0
-            return tlv(0x7C, tlv(0x86, pace.auth_token(ks_mac, self.pace_oid, p["pk_ifd"]))), \
-                0x9000
+            token = tlv(0x86, pace.auth_token(ks_mac, self.pace_oid, p["pk_ifd"]))
+            if self.pace_oid in pace.ECDH_CAM_AES:  # encrypted chip authentication data
+                token += tlv(0x8A, secrets.token_bytes(32))
+            return tlv(0x7C, token), 0x9000
         return b"", 0x6985
 
     # -- active authentication ---------------------------------------------------------------

@@ -37,8 +37,8 @@ def test_pace_chip_uses_pace_and_reads_everything(passport, aa_key, make_chip, r
 
 
 @pytest.mark.parametrize("param,oid_end", [(12, "2.2"), (14, "2.3"), (15, "2.4"), (16, "2.2"),
-                                           (17, "2.4"), (18, "2.3")])
-def test_pace_works_on_every_standard_curve_and_aes_size(passport, param, oid_end, run):
+                                           (17, "2.4"), (18, "2.3"), (13, "6.2")])
+def test_pace_gm_and_cam_work_on_every_standard_curve_and_aes_size(passport, param, oid_end, run):
     files, mrz = passport
     chip = SimulatedChip(files, mrz, pace_param=param, pace_oid=f"{pace.PACE_PREFIX}.{oid_end}",
                          sleep=None)
