@@ -180,3 +180,12 @@ def test_chip_without_ef_com_learns_dg15_from_the_sod(pki, aa_key, run):
     assert t.error is None
     assert "COM" not in t.result.files and "DG15" in t.result.files
     assert t.result.active_auth["status"] == "pass"
+
+
+def test_a_finished_read_resumed_elsewhere_gives_the_same_result(passport, make_chip, run, trust):
+    t = run(Terminal(passport[1], aa_challenge=CHALLENGE), make_chip())
+    again = Terminal.from_state(json.loads(json.dumps(t.to_state())))
+    assert again.done and again.error is None
+    assert again.result.files == t.result.files
+    assert again.result.active_auth == t.result.active_auth
+    assert again.result.verify(trust)["passed"] is True
