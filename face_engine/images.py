@@ -26,6 +26,7 @@ MAX_PIXELS = 40_000_000
 #: JPEG 2000 is what most passport chips store in DG2; MPO is how Pillow names
 #: the JPEG files of phones that append a second picture (depth map, preview).
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "JPEG2000"})
+EXIF_ORIENTATION = 0x0112
 #: Longest side kept for landmarks and encodings. dlib aligns the face to a
 #: 150 px chip, so a face several hundred pixels wide gains nothing more.
 WORKING_SIDE = 1280
@@ -119,6 +120,8 @@ def _decode(data: bytes, max_side: int) -> tuple[Image.Image, str, tuple[int, in
 
 def _upright(image: Image.Image) -> Image.Image:
     try:
+        if image.getexif().get(EXIF_ORIENTATION, 1) == 1:
+            return image  # already upright: spare exif_transpose's full copy
         return ImageOps.exif_transpose(image)
     except (KeyError, TypeError, ValueError, SyntaxError, struct.error):
         # A mangled EXIF block says nothing reliable about orientation.
