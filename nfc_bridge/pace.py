@@ -17,7 +17,7 @@ from . import crypto
 from .apdu import Command
 from .der import SET, decode_int, decode_oid, encode_oid, expect, parse
 from .errors import MalformedResponse, PaceFailed
-from .tlv import tlv
+from .tlv import parse_one, require, tlv
 
 PACE_PREFIX = "0.4.0.127.0.7.2.2.4"
 # id-PACE-ECDH-GM-AES-CBC-CMAC-128/192/256
@@ -156,6 +156,34 @@ def auth_token(ks_mac: bytes, oid: str, public_point: bytes) -> bytes:
     """T = CMAC(KS_mac, 7F49{06 oid, 86 point}) over the *other* side's key."""
     data = tlv(0x7F49, encode_oid(oid), tlv(0x86, public_point))
     return crypto.aes_cmac(ks_mac, data)
+
+
+def terminal_mapping(mrz_key: str, auth: dict, ga1: bytes, ga2: bytes) -> tuple[int, bytes]:
+    """Terminal side of the nonce and mapping steps.
+
+    ``auth`` holds the protocol (``oid``, ``param``, ``bits``) and our mapping key
+    ``sk_map``; ``ga1``/``ga2`` are the chip's answers (encrypted nonce, mapping
+    key). Returns our ephemeral key pair on the mapped generator (secret, encoded).
+    """
+    curve = CURVES[auth["param"]]
+    k_pi = password_key(mrz_key, auth["bits"])
+    nonce = decrypt_nonce(k_pi, require(parse_one(ga1, 0x7C).children(), 0x80).value)
+    pk_map_ic = decode_point(curve, require(parse_one(ga2, 0x7C).children(), 0x82).value)
+    mapped = map_generator(curve, nonce, int(auth["sk_map"], 16), pk_map_ic)
+    sk_dh = random_scalar(curve)
+    return sk_dh, encode_point(curve, mapped * sk_dh)
+
+
+def terminal_agreement(auth: dict, ga3: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """Terminal side of key agreement: ``(KS_enc, KS_mac, T_IFD, expected T_IC)``."""
+    curve = CURVES[auth["param"]]
+    pk_ic = require(parse_one(ga3, 0x7C).children(), 0x84).value
+    if pk_ic == bytes.fromhex(auth["pk_dh"]):
+        raise PaceFailed("chip echoed our ephemeral key")
+    secret = shared_secret(curve, int(auth["sk_dh"], 16), decode_point(curve, pk_ic))
+    ks_enc, ks_mac = session_keys(secret, auth["bits"])
+    return (ks_enc, ks_mac, auth_token(ks_mac, auth["oid"], pk_ic),
+            auth_token(ks_mac, auth["oid"], bytes.fromhex(auth["pk_dh"])))
 
 
 def mse_set_at(oid: str) -> Command:

@@ -23,15 +23,12 @@ from .apdu import (
     SW_END_OF_FILE,
     SW_FILE_NOT_FOUND,
     SW_OK,
-    SW_WRONG_LENGTH,
     Command,
-    read_binary,
-    select_aid,
-    select_ef,
     split_response,
     unwrap_do53,
 )
-from .bac import MRZInfo, bac_keys, external_authenticate_data, session_from_response
+from .bac import MRZInfo, bac_keys, session_from_response
+from .commands import build_command
 from .crypto import AES, DES3
 from .errors import (
     BacFailed,
@@ -43,16 +40,13 @@ from .errors import (
     error_from_dict,
 )
 from .lds_files import (
-    APPLET_AID,
-    EF_CARD_ACCESS,
     EXTRA,
-    FIDS,
     MANDATORY,
     OPTIONAL,
     com_data_groups,
     dg_number,
 )
-from .reading import EXTENDED_READ, FileSet
+from .reading import EXTENDED_READ, SHORT_READ, FileSet
 from .sm import SMKeys, protect, unprotect
 from .tlv import parse_one, require
 
@@ -238,36 +232,8 @@ class Terminal:
             yield op, data, sw
 
     def _command(self, op: list) -> Command:
-        kind = op[0]
-        if kind == "sel_ca":
-            return select_ef(EF_CARD_ACCESS)
-        if kind == "read_ca":
-            return read_binary(0, 256)
-        if kind in ("sel_app", "sm_sel_app"):
-            return select_aid(APPLET_AID)
-        if kind == "challenge":
-            return Command(0x00, 0x84, 0x00, 0x00, le=8)
-        if kind == "ext_auth":
-            a = self.auth
-            k_enc, k_mac = bac_keys(self.mrz)
-            data = external_authenticate_data(k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]),
-                                              _h(a["k_ifd"]))
-            return Command(0x00, 0x82, 0x00, 0x00, data, le=40)
-        if kind == "sel_mf":
-            return Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00")
-        if kind == "mse":
-            return pace.mse_set_at(self.auth["oid"])
-        if kind == "ga":
-            tag, data, last = op[1], _h(op[2]), op[3]
-            return pace.general_authenticate(tag, data, last)
-        if kind == "sm_sel":
-            return select_ef(FIDS[op[1]])
-        if kind == "sm_read":
-            return read_binary(op[2], op[3])
-        if kind == "sm_aa":
-            le = 256 if self.files.read_size <= 0xDF else 65536
-            return Command(0x00, 0x88, 0x00, 0x00, self.aa_challenge or bytes(8), le=le)
-        raise MalformedResponse(f"unknown operation {kind}")
+        return build_command(op, mrz=self.mrz, auth=self.auth, aa_challenge=self.aa_challenge,
+                             extended=self.files.read_size > SHORT_READ)
 
     def _init_ops(self, with_card_access: bool) -> list[list]:
         head = [["sel_ca"], ["read_ca"]] if with_card_access else []
@@ -334,23 +300,14 @@ class Terminal:
         if len(answers) < 4:
             return
         _, (_, _, sw_mse), (_, ga1, sw1), (_, ga2, sw2) = answers
-        if sw_mse != SW_OK:  # the chip does not take this PACE setup: fall back to BAC
-            self.prefer_pace = False
-            self._goto(State.INIT)
-            self._send(self._init_ops(with_card_access=False))
-            return
+        if sw_mse != SW_OK:  # the chip does not take this PACE setup
+            raise PaceFailed(f"MSE:Set AT refused ({sw_mse:04X})")
         if sw1 != SW_OK or sw2 != SW_OK:
             raise PaceFailed(f"general authenticate refused ({sw1:04X}/{sw2:04X})")
         a = self.auth
-        curve = pace.CURVES[a["param"]]
-        k_pi = pace.password_key(self.mrz.key_string(), a["bits"])
-        nonce = pace.decrypt_nonce(k_pi, require(parse_one(ga1, 0x7C).children(), 0x80).value)
-        pk_map_ic = pace.decode_point(curve, require(parse_one(ga2, 0x7C).children(), 0x82).value)
-        mapped = pace.map_generator(curve, nonce, int(a["sk_map"], 16), pk_map_ic)
-        sk_dh = pace.random_scalar(curve)
-        pk_dh = pace.encode_point(curve, mapped * sk_dh)
-        self.auth = {**a, "sk_dh": f"{sk_dh:x}", "pk_dh": pk_dh.hex()}
-        del self.auth["sk_map"]
+        sk_dh, pk_dh = pace.terminal_mapping(self.mrz.key_string(), a, ga1, ga2)
+        self.auth = {k: v for k, v in a.items() if k != "sk_map"}
+        self.auth.update(sk_dh=f"{sk_dh:x}", pk_dh=pk_dh.hex())
         self._goto(State.PACE_AGREE)
         self._send([["ga", 0x83, pk_dh.hex(), False]])
 
@@ -358,15 +315,7 @@ class Terminal:
         for _, data, sw in self._answers(responses):
             if sw != SW_OK:
                 raise PaceFailed(f"key agreement refused ({sw:04X})")
-            a = self.auth
-            curve = pace.CURVES[a["param"]]
-            pk_ic = require(parse_one(data, 0x7C).children(), 0x84).value
-            if pk_ic == _h(a["pk_dh"]):
-                raise PaceFailed("chip echoed our ephemeral key")
-            secret = pace.shared_secret(curve, int(a["sk_dh"], 16), pace.decode_point(curve, pk_ic))
-            ks_enc, ks_mac = pace.session_keys(secret, a["bits"])
-            t_ifd = pace.auth_token(ks_mac, a["oid"], pk_ic)
-            t_ic = pace.auth_token(ks_mac, a["oid"], _h(a["pk_dh"]))
+            ks_enc, ks_mac, t_ifd, t_ic = pace.terminal_agreement(self.auth, data)
             self.keys, self.ssc, self.access = SMKeys(AES, ks_enc, ks_mac), 0, "PACE"
             self.auth = {"t_ic": t_ic.hex()}
             self._goto(State.READING)
@@ -476,9 +425,8 @@ class Terminal:
         t.pending = [_h(c) for c in d["pending"]]
         t.files = FileSet.from_dict(d["files"])
         t.rounds, t.aa_status = d["rounds"], d["aa_status"]
-        t.aa_signature = base64.b64decode(d["aa_signature"]) if d["aa_signature"] else None
-        if d["aa_signature"] == "":
-            t.aa_signature = b""
+        sig = d["aa_signature"]
+        t.aa_signature = None if sig is None else base64.b64decode(sig)
         t.error = error_from_dict(d["error"]) if d["error"] else None
         t._result = None
         return t
@@ -492,4 +440,4 @@ def _b64(b: bytes | None) -> str | None:
     return None if b is None else base64.b64encode(b).decode("ascii")
 
 
-__all__ = ["Terminal", "State", "TRANSITIONS", "SW_WRONG_LENGTH"]
+__all__ = ["Terminal", "State", "TRANSITIONS"]
