@@ -29,6 +29,8 @@ def test_unknown_application_and_instruction(make_chip):
     assert chip.transmit(select_aid(b"\xa0\x00\x00\x00\x01").encode()) == b"\x6a\x82"
     assert chip.transmit(Command(0, 0xCA, 0, 0, le=256).encode()) == b"\x6d\x00"
     assert chip.transmit(b"\x00") == b"\x6f\x00"
+    assert chip.transmit(b"") == b"\x6f\x00"
+    assert chip.transmit(bytes.fromhex("0086000002" "7C00")) == b"\x69\x85"  # no MSE first
 
 
 def test_chip_time_accumulates_per_apdu(make_chip):
