@@ -108,3 +108,28 @@ def test_every_pensioner_page_is_accessible_in_arabic(page, verify_code):
     problems = _visit_all(page, verify_code)
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert problems == [], "\n".join(problems)
+
+
+def test_keyboard_focus_is_always_visible(page):
+    login(page)
+    page.goto("/space/payments")
+    seen = 0
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focus = page.evaluate("""() => {
+          const el = document.activeElement, s = getComputedStyle(el);
+          return {tag: el.tagName, outline: parseFloat(s.outlineWidth) || 0,
+                  style: s.outlineStyle, shadow: s.boxShadow};
+        }""")
+        if focus["tag"] == "BODY":
+            continue
+        seen += 1
+        assert focus["outline"] >= 3 and focus["style"] != "none", focus
+    assert seen >= 10
+    # The first stop is the skip link, shown on screen when focused.
+    page.goto("/space/payments")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    assert skip.evaluate("el => el === document.activeElement")
+    box = skip.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0 and box["width"] >= 48 and box["height"] >= 48

@@ -46,6 +46,18 @@
     }
   });
 
+  // The menu closes like people expect: a tap outside it, or the Escape key.
+  document.addEventListener("click", function (evt) {
+    var menu = byId("menu");
+    if (menu && menu.open && !menu.contains(evt.target)) menu.removeAttribute("open");
+  });
+  document.addEventListener("keydown", function (evt) {
+    var menu = byId("menu");
+    if (evt.key !== "Escape" || !menu || !menu.open) return;
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
+  });
+
   /* ---- install help: Android's prompt, iOS instructions ---- */
 
   var standalone = window.matchMedia("(display-mode: standalone)").matches ||
