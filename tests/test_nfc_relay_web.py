@@ -82,3 +82,29 @@ def test_unknown_session_and_cancel(client, session):
 def test_session_url_in_a_browser_explains_the_helper(client, session):
     page = client.get(f"/nfc/sessions/{session}").data.decode()
     assert "DialVie Passeport" in page
+
+
+def test_demo_helper_script_reads_over_real_http(app):
+    """The scripted helper talks HTTP to a live server, like the phone would."""
+    import io
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from scripts.nfc_demo_helper import run
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        log = io.StringIO()
+        outcome = run(f"http://127.0.0.1:{server.server_port}", out=log)
+    finally:
+        server.shutdown()
+    assert outcome["status"] == 200 and outcome["reply"]["error"] is None
+    assert outcome["round_trips"] <= 8
+    assert "read in" in log.getvalue()
+    with app.app_context():
+        from webapp.services.nfc_relay import relay_service
+
+        assert relay_service().result(outcome["token"]).trusted
