@@ -78,12 +78,14 @@ def _iso19794_image(bdb: bytes) -> tuple[bytes, str]:
     if not bdb.startswith(b"FAC\x00") or len(bdb) < 14 + 20:
         raise MalformedResponse("biometric data block is not an ISO/IEC 19794-5 record")
     pos = 14  # format id, version, record length (4), number of images (2)
+    block_length = int.from_bytes(bdb[pos:pos + 4], "big")
     features = int.from_bytes(bdb[pos + 4:pos + 6], "big")
+    end = pos + block_length  # the first facial record; others may follow
     pos += 20 + 8 * features
-    if len(bdb) < pos + 12:
-        raise MalformedResponse("truncated ISO/IEC 19794-5 image information")
+    if len(bdb) < pos + 12 or end > len(bdb) or end <= pos + 12:
+        raise MalformedResponse("truncated ISO/IEC 19794-5 facial record")
     kind = bdb[pos + 1]
-    image = bdb[pos + 12:]
+    image = bdb[pos + 12:end]
     mime = "image/jpeg" if kind == 0 else "image/jp2"
     if kind == 1 and image.startswith(J2K_CODESTREAM):
         mime = "image/j2k"

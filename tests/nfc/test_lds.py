@@ -94,3 +94,15 @@ def test_bac_key_from_a_whole_mrz(mrz, key):
     from nfc_bridge.bac import MRZInfo
 
     assert MRZInfo.parse(mrz).key_string() == key
+
+
+def test_first_of_two_facial_records_is_returned_whole():
+    from nfc_bridge.demo_data import _iso19794
+    from nfc_bridge.tlv import tlv
+
+    first, w, h = face_jpeg(80)
+    second = face_jpeg(60)[0]
+    record1 = _iso19794(first, w, h)
+    bdb = record1[:12] + b"\x00\x02" + record1[14:] + _iso19794(second, w, h)[14:]
+    dg2 = tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01"), tlv(0x7F60, tlv(0xA1, b""), tlv(0x5F2E, bdb))))
+    assert lds.extract_face(dg2) == (first, "image/jpeg")
