@@ -177,3 +177,17 @@ def test_a_file_claiming_gigabytes_is_refused(pki, run):
     files["DG2"] = b"\x75\x84\x7f\xff\xff\xff" + files["DG2"][4:]
     t = run(Terminal(mrz), SimulatedChip(files, mrz, sleep=None))
     assert "claims" in failed_with(t, MalformedResponse).detail
+
+
+def test_relay_that_reorders_answers_is_caught_by_the_mac(passport, make_chip):
+    chip = make_chip(extended_length=False)
+    t = Terminal(passport[1])
+    swapped = False
+    while not t.done:
+        responses = chip.transmit_batch(t.commands())
+        if t.keys is not None and len(responses) > 3 and not swapped:
+            responses[1], responses[2] = responses[2], responses[1]
+            swapped = True
+        t.feed(responses)
+    assert swapped
+    failed_with(t, SecureMessagingError)
