@@ -250,6 +250,17 @@ def test_the_fund_wording_is_used(app, lang, expected):
         assert [gettext(s) for s in sources] == expected
 
 
+def test_templates_follow_a_forced_locale_and_come_back(app):
+    from flask import render_template_string
+
+    page = "{{ _('Mon attestation') }}|{{ 987943|money }}|{{ '2017-05'|month_label }}"
+    with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+        assert render_template_string(page) == "شهادتي|9.879,43\u00a0درهم|ماي 2017"
+        with force_locale("en"):
+            assert render_template_string(page) == "My certificate|MAD\u00a09,879.43|MAY 2017"
+        assert render_template_string(page) == "شهادتي|9.879,43\u00a0درهم|ماي 2017"
+
+
 def test_arabic_plural_forms_are_used(app):
     with app.test_request_context("/"), force_locale("ar"):
         assert ngettext("%(num)d résultat", "%(num)d résultats", 2) == "2 نتيجتان"
