@@ -32,6 +32,7 @@ def _audit(page, where: str) -> list[str]:
     # axe, whose contrast and target rules take seconds on the whole list.
     page.evaluate("() => document.querySelectorAll('.payments > li:nth-child(n+13)')"
                   ".forEach((li) => li.remove())")
+    assert AXE.exists(), "axe-core is missing: run `npm ci` (scripts/setup.sh does)"
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated through the DevTools protocol: the page's CSP does not apply.
         page.evaluate(AXE.read_text())

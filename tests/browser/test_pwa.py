@@ -61,6 +61,12 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
     expect(page.locator("#offline-banner")).to_be_visible()
 
+    # A screen never opened cannot come from anywhere: stay put, say why.
+    page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
+    expect(page.locator("#offline-banner")).to_be_visible()
+
     page.goto("/guide/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Guide d'utilisation")
     expect(page.locator("#offline-banner")).to_be_visible()

@@ -114,6 +114,7 @@ function cacheable(response) {
 async function markOffline(response) {
   const headers = new Headers(response.headers);
   headers.set(OFFLINE_HEADER, "1");
+  headers.delete("Content-Length");  // the body changes below
   let body = await response.text();
   body = body.replace(/(<div id="offline-banner"[^>]*?)\s+hidden>/, "$1>");
   return new Response(body, { status: 200, statusText: "OK", headers });
