@@ -55,7 +55,6 @@ def proof_server(pg_url) -> Iterator:
 
     from webapp.db import engine, get_session
     from webapp.models import Pensioner
-    from webapp.proof.cli import astronaut_jpeg
     from webapp.services import demo, proof_of_life
 
     app = create_app(
@@ -71,7 +70,7 @@ def proof_server(pg_url) -> Iterator:
         session = get_session()
         demo.seed(session)
         p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
-        proof_of_life.set_reference(session, p, astronaut_jpeg(), "demo")
+        proof_of_life.set_reference(session, p, proof_of_life.astronaut_jpeg(), "demo")
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

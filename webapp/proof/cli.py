@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 
@@ -57,7 +56,7 @@ def demo_reference(dp_number: str, image: str | None) -> None:
         with open(image, "rb") as handle:
             picture = handle.read()
     else:
-        picture = astronaut_jpeg()
+        picture = proof_of_life.astronaut_jpeg()
     try:
         proof_of_life.set_reference(session, pensioner, picture, "demo")
     except face_engine.FaceEngineError as exc:
@@ -65,12 +64,3 @@ def demo_reference(dp_number: str, image: str | None) -> None:
         sys.exit(1)
     click.echo(f"reference set for {dp_number}")
 
-
-def astronaut_jpeg() -> bytes:
-    """Eileen Collins (``skimage.data.astronaut``) as JPEG bytes: a face shipped offline."""
-    import skimage.data
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(skimage.data.astronaut()).save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()

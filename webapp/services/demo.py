@@ -210,4 +210,18 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
         )
         pensioner_svc.add_alert(session, p.id, "attestation_available", year=today.year - 1)
     session.commit()
+    _demo_face_reference(session)
     return True
+
+
+def _demo_face_reference(session: Session) -> None:
+    """In demo mode (``DEMO=1``), DP100001's reference is the astronaut's face, so the
+    proof-of-life flow can be tried (tests skip it: encoding a face costs ~0.3 s)."""
+    from flask import current_app
+
+    if not current_app.config.get("DEMO"):
+        return
+    from . import proof_of_life
+
+    first = session.exec(select(Pensioner).where(Pensioner.dp_number == PENSIONERS[0][0])).one()
+    proof_of_life.set_reference(session, first, proof_of_life.astronaut_jpeg(), "demo")

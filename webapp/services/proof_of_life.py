@@ -141,6 +141,18 @@ def set_reference(session: Session, pensioner: Pensioner, picture: bytes, source
     return row
 
 
+def astronaut_jpeg() -> bytes:
+    """Eileen Collins (``skimage.data.astronaut``) as JPEG: a demo face shipped offline."""
+    import io
+
+    import skimage.data
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(skimage.data.astronaut()).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
 def reference_template(row: FaceReference):
     """The decrypted 128-float template."""
     return face_engine.decrypt_template(
