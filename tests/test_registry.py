@@ -41,9 +41,10 @@ def test_import_pensioners_creates_then_updates_without_duplicates(runner, db, t
 
 def test_one_bad_line_imports_nothing_and_names_the_line(runner, db, tmp_path):
     bad = ROW2.replace("1950-12-24", "1950-13-40")
-    path = write(tmp_path, "p.csv", HEADER + ROW1 + bad + ROW1.replace("DP200001", "x"))
+    path = write(tmp_path, "p.csv", HEADER + ROW1 + bad + ROW1.replace("DP200001", "x") + ROW1)
     result = runner.invoke(args=["registry", "import-pensioners", path])
     assert result.exit_code == 1
+    assert "p.csv:5: dp_number DP200001 appears twice in the file" in result.output
     assert "p.csv:3: birth_date must be a date" in result.output
     assert "p.csv:4: dp_number 'x'" in result.output
     assert "nothing was imported" in result.output

@@ -71,7 +71,11 @@ def set_language(lang: str):
         current_user.record.language = lang
         get_session().commit()
     target = safe_next(request.form.get("next")) or url_for("public.index")
-    response = make_response(redirect(target))
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+    else:
+        response = make_response(redirect(target))
     response.set_cookie(
         "lang",
         lang,
@@ -80,17 +84,6 @@ def set_language(lang: str):
         httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
-    if request.headers.get("HX-Request"):
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        response.set_cookie(
-            "lang",
-            lang,
-            max_age=365 * 86400,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
     return response
 
 

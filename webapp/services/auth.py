@@ -28,6 +28,42 @@ def _register_failure(account: Pensioner | StaffUser, now: datetime) -> None:
         account.locked_until = now + timedelta(seconds=delay)
 
 
+def _authenticate(
+    session: Session,
+    account: Pensioner | StaffUser | None,
+    password: str,
+    allowed: bool,
+    *,
+    kind: str,
+    ip: str | None,
+    now: datetime,
+) -> None:
+    """Check the password with the growing delay; audit the outcome either way."""
+    _check_throttle(account, now)
+    ok = verify_password(account.password_hash if account else None, password)
+    prefix = "" if kind == "pensioner" else "staff_"
+    target = (
+        {"target_type": kind, "target_id": account.id} if kind == "pensioner" and account else {}
+    )
+    if account is None or not ok or not allowed:
+        if account is not None:
+            _register_failure(account, now)
+            audit.record(
+                session,
+                f"{prefix}login_failed",
+                actor_type=kind,
+                actor_id=account.id,
+                ip=ip,
+                **target,
+            )
+            session.commit()
+        raise InvalidCredentials()
+    account.failed_logins = 0
+    account.locked_until = None
+    audit.record(session, f"{prefix}login", actor_type=kind, actor_id=account.id, ip=ip, **target)
+    session.commit()
+
+
 def authenticate_pensioner(
     session: Session,
     dp_number: str,
@@ -37,37 +73,13 @@ def authenticate_pensioner(
     now: datetime | None = None,
 ) -> Pensioner:
     """The pensioner whose DP number and password match, else a named error."""
-    now = now or utcnow()
     dp_number = dp_number.strip().upper()
     pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == dp_number)).first()
-    _check_throttle(pensioner, now)
-    ok = verify_password(pensioner.password_hash if pensioner else None, password)
-    if pensioner is None or not ok or pensioner.account_status == AccountStatus.NOT_ENROLLED:
-        if pensioner is not None:
-            _register_failure(pensioner, now)
-            audit.record(
-                session,
-                "login_failed",
-                actor_type="pensioner",
-                actor_id=pensioner.id,
-                target_type="pensioner",
-                target_id=pensioner.id,
-                ip=ip,
-            )
-            session.commit()
-        raise InvalidCredentials()
-    pensioner.failed_logins = 0
-    pensioner.locked_until = None
-    audit.record(
-        session,
-        "login",
-        actor_type="pensioner",
-        actor_id=pensioner.id,
-        target_type="pensioner",
-        target_id=pensioner.id,
-        ip=ip,
+    enrolled = pensioner is not None and pensioner.account_status != AccountStatus.NOT_ENROLLED
+    _authenticate(
+        session, pensioner, password, enrolled, kind="pensioner", ip=ip, now=now or utcnow()
     )
-    session.commit()
+    assert pensioner is not None
     return pensioner
 
 
@@ -80,23 +92,18 @@ def authenticate_staff(
     now: datetime | None = None,
 ) -> StaffUser:
     """The active staff account with this e-mail and password, else a named error."""
-    now = now or utcnow()
     email = email.strip().lower()
     staff = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
-    _check_throttle(staff, now)
-    ok = verify_password(staff.password_hash if staff else None, password)
-    if staff is None or not ok or not staff.active:
-        if staff is not None:
-            _register_failure(staff, now)
-            audit.record(
-                session, "staff_login_failed", actor_type="staff", actor_id=staff.id, ip=ip
-            )
-            session.commit()
-        raise InvalidCredentials()
-    staff.failed_logins = 0
-    staff.locked_until = None
-    audit.record(session, "staff_login", actor_type="staff", actor_id=staff.id, ip=ip)
-    session.commit()
+    _authenticate(
+        session,
+        staff,
+        password,
+        staff is not None and staff.active,
+        kind="staff",
+        ip=ip,
+        now=now or utcnow(),
+    )
+    assert staff is not None
     return staff
 
 

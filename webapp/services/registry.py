@@ -122,119 +122,118 @@ def _parse_pensioner(row: dict[str, str]) -> dict:
     }
 
 
-def import_pensioners(session: Session, text: str, *, actor: str = "operator") -> ImportReport:
-    """Create or update pensioners from CSV text; raise ImportRejected naming bad lines."""
+def _parse_file(text: str, header: list[str], parse_row) -> list[dict]:
+    """Parse every line; ``parse_row`` returns ``(values, unique key)`` or raises ValueError.
+
+    All bad lines are collected so the operator fixes the file in one go.
+    """
     parsed, errors, seen = [], [], set()
-    for line, row in _rows(text, PENSIONER_HEADER):
+    for line, row in _rows(text, header):
         try:
             if "__error__" in row:
                 raise ValueError(row["__error__"])
-            values = _parse_pensioner(row)
-            if values["dp_number"] in seen:
-                raise ValueError(f"dp_number {values['dp_number']} appears twice in the file")
-            seen.add(values["dp_number"])
+            values, key = parse_row(row)
+            if key in seen:
+                raise ValueError(f"{' '.join(key)} appears twice in the file")
+            seen.add(key)
             parsed.append(values)
         except ValueError as exc:
             errors.append((line, str(exc)))
     if errors:
         raise ImportRejected(errors)
+    return parsed
+
+
+def _upsert(
+    session: Session, model, parsed: list[dict], existing: dict, key, action: str, actor: str
+) -> ImportReport:
+    """Insert new rows, update changed ones, in one transaction with its audit row."""
     report = ImportReport()
-    existing = {p.dp_number: p for p in session.exec(select(Pensioner)).all()}
     try:
         for values in parsed:
-            current = existing.get(values["dp_number"])
+            current = existing.get(key(values))
             if current is None:
-                session.add(Pensioner(**values))
+                session.add(model(**values))
                 report.created += 1
                 continue
-            changed = False
-            for key, value in values.items():
-                if getattr(current, key) != value:
-                    setattr(current, key, value)
-                    changed = True
-            if changed:
+            changed = [k for k, v in values.items() if getattr(current, k) != v]
+            for name in changed:
+                setattr(current, name, values[name])
+            if changed and hasattr(current, "updated_at"):
                 current.updated_at = utcnow()
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.updated += bool(changed)
+            report.unchanged += not changed
         audit.record(
-            session,
-            "registry_import_pensioners",
-            actor_type=actor,
-            created=report.created,
-            updated=report.updated,
+            session, action, actor_type=actor, created=report.created, updated=report.updated
         )
         session.commit()
     except Exception:
         session.rollback()
         raise
     return report
+
+
+def import_pensioners(session: Session, text: str, *, actor: str = "operator") -> ImportReport:
+    """Create or update pensioners from CSV text; raise ImportRejected naming bad lines."""
+
+    def parse(row):
+        values = _parse_pensioner(row)
+        return values, ("dp_number", values["dp_number"])
+
+    parsed = _parse_file(text, PENSIONER_HEADER, parse)
+    existing = {p.dp_number: p for p in session.exec(select(Pensioner)).all()}
+    return _upsert(
+        session,
+        Pensioner,
+        parsed,
+        existing,
+        lambda v: v["dp_number"],
+        "registry_import_pensioners",
+        actor,
+    )
+
+
+def _parse_payment(row: dict[str, str], pensioners: dict[str, int]) -> dict:
+    dp = row["dp_number"].upper()
+    if dp not in pensioners:
+        raise ValueError(f"unknown dp_number {row['dp_number']!r}")
+    if not _PERIOD.match(row["period"]):
+        raise ValueError(f"period must be YYYY-MM, got {row['period']!r}")
+    gross, igr, net = (_centimes(row[f], f) for f in ("gross", "igr", "net"))
+    if gross - igr != net:
+        raise ValueError("net must equal gross minus igr")
+    method = row["method"].lower() or "virement"
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(sorted(METHODS))}")
+    return {
+        "pensioner_id": pensioners[dp],
+        "period": row["period"],
+        "pay_date": _date(row["pay_date"], "pay_date"),
+        "gross": gross,
+        "igr": igr,
+        "net": net,
+        "method": method,
+    }
 
 
 def import_payments(session: Session, text: str, *, actor: str = "operator") -> ImportReport:
     """Create or update monthly payments from CSV text; all-or-nothing."""
     pensioners = {p.dp_number: p.id for p in session.exec(select(Pensioner)).all()}
-    parsed, errors, seen = [], [], set()
-    for line, row in _rows(text, PAYMENT_HEADER):
-        try:
-            if "__error__" in row:
-                raise ValueError(row["__error__"])
-            dp = row["dp_number"].upper()
-            if dp not in pensioners:
-                raise ValueError(f"unknown dp_number {row['dp_number']!r}")
-            if not _PERIOD.match(row["period"]):
-                raise ValueError(f"period must be YYYY-MM, got {row['period']!r}")
-            gross, igr, net = (_centimes(row[f], f) for f in ("gross", "igr", "net"))
-            if gross - igr != net:
-                raise ValueError("net must equal gross minus igr")
-            method = row["method"].lower() or "virement"
-            if method not in METHODS:
-                raise ValueError(f"method must be one of {', '.join(sorted(METHODS))}")
-            key = (dp, row["period"])
-            if key in seen:
-                raise ValueError(f"payment {dp} {row['period']} appears twice in the file")
-            seen.add(key)
-            parsed.append(
-                {
-                    "pensioner_id": pensioners[dp],
-                    "period": row["period"],
-                    "pay_date": _date(row["pay_date"], "pay_date"),
-                    "gross": gross,
-                    "igr": igr,
-                    "net": net,
-                    "method": method,
-                }
-            )
-        except ValueError as exc:
-            errors.append((line, str(exc)))
-    if errors:
-        raise ImportRejected(errors)
-    report = ImportReport()
+
+    def parse(row):
+        return _parse_payment(row, pensioners), ("payment", row["dp_number"].upper(), row["period"])
+
+    parsed = _parse_file(text, PAYMENT_HEADER, parse)
     existing = {(p.pensioner_id, p.period): p for p in session.exec(select(Payment)).all()}
-    try:
-        for values in parsed:
-            current = existing.get((values["pensioner_id"], values["period"]))
-            if current is None:
-                session.add(Payment(**values))
-                report.created += 1
-                continue
-            changed = [k for k, v in values.items() if getattr(current, k) != v]
-            for key in changed:
-                setattr(current, key, values[key])
-            report.updated += bool(changed)
-            report.unchanged += not changed
-        audit.record(
-            session,
-            "registry_import_payments",
-            actor_type=actor,
-            created=report.created,
-            updated=report.updated,
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return report
+    return _upsert(
+        session,
+        Payment,
+        parsed,
+        existing,
+        lambda v: (v["pensioner_id"], v["period"]),
+        "registry_import_payments",
+        actor,
+    )
 
 
 def reset_access(
