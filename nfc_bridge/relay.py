@@ -326,9 +326,9 @@ class RelayService:
             self._end(state, error)
             raise error
         if len(responses) > state["sent"]:
-            error = BadPayload(f"{len(responses)} responses to {state['sent']} commands")
-            self._end(state, error)
-            raise error
+            garbage = BadPayload(f"{len(responses)} responses to {state['sent']} commands")
+            self._end(state, garbage)
+            raise garbage
         reply = self._advance(state, seq, [bytes.fromhex(r) for r in responses], max_apdu)
         state["last"] = {"seq": seq, "digest": digest, "reply": reply}
         self._save(state)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from nfc_bridge.errors import ChipRemoved, NfcError
 
@@ -75,7 +76,7 @@ class PcscTransport:
     def __init__(self, reader: str | None = None) -> None:
         self.reader_filter = reader
         self.reader_name: str | None = None
-        self._connection = None
+        self._connection: Any = None  # a pyscard CardConnection once connected
         self._removed = False
         self.apdu_count = 0
 

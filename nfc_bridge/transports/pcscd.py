@@ -20,6 +20,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import IO
 
 from nfc_bridge.transports.pcsc import PcscUnavailable, list_readers
 
@@ -63,7 +64,7 @@ class PcscdProcess:
         self.timeout = timeout
         self.lock_timeout = lock_timeout
         self.process: subprocess.Popen[bytes] | None = None
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
 
     @property
     def started(self) -> bool:
@@ -109,8 +110,7 @@ class PcscdProcess:
                 pass
         # NFC_PCSCD_LOG=/path/to/file keeps pcscd's debug log, to diagnose a test run.
         log_path = os.environ.get("NFC_PCSCD_LOG")
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        try:
+        with open(log_path or os.devnull, "ab") as log:
             self.process = subprocess.Popen(
                 # --auto-exit: should this process die unannounced, its pcscd follows
                 # a minute later instead of lingering.
@@ -119,9 +119,6 @@ class PcscdProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
             )
-        finally:
-            if log_path:
-                log.close()
 
     def wait_for_reader(self) -> str:
         """Wait until the daemon lists the wanted reader; returns its full name."""
