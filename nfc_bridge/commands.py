@@ -6,7 +6,7 @@ terminal state stays plain data; this module turns them into commands.
 
 from __future__ import annotations
 
-from . import pace
+from . import ca, pace
 from .apdu import Command, read_binary, select_aid, select_ef
 from .bac import MRZInfo, bac_keys, external_authenticate_data
 from .errors import MalformedResponse
@@ -42,6 +42,12 @@ def build_command(op: list, *, mrz: MRZInfo, auth: dict, aa_challenge: bytes | N
         return select_ef(FIDS[op[1]])
     if kind == "sm_read":
         return read_binary(op[2], op[3])
+    if kind == "sm_ca_mse":
+        return ca.mse_set_at(op[1], op[2])
+    if kind == "sm_ca_ga":
+        return ca.general_authenticate(bytes.fromhex(op[1]))
+    if kind == "ca_proof":
+        return select_ef(FIDS[op[1]])
     if kind == "sm_aa":
         # An RSA-2048 signature plus secure messaging needs an extended answer.
         return Command(0x00, 0x88, 0x00, 0x00, aa_challenge or bytes(8),

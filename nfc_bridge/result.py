@@ -27,6 +27,7 @@ class ReadResult:
     face_size: tuple[int, int] | None = None
     passive_auth: dict = field(default_factory=dict)
     active_auth: dict = field(default_factory=dict)
+    chip_auth: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def verify(self, trust_store: TrustStore | None, **kwargs) -> dict:
@@ -36,8 +37,15 @@ class ReadResult:
 
     @property
     def trusted(self) -> bool:
-        """Passive authentication passed and active authentication did not fail."""
-        return bool(self.passive_auth.get("passed")) and self.active_auth.get("status") != "fail"
+        """Passive authentication passed and neither active nor chip authentication failed."""
+        return (bool(self.passive_auth.get("passed"))
+                and self.active_auth.get("status") != "fail"
+                and self.chip_auth.get("status") != "fail")
+
+    @property
+    def genuine_chip(self) -> bool:
+        """Active or chip authentication proved the chip is not a copy."""
+        return "pass" in (self.active_auth.get("status"), self.chip_auth.get("status"))
 
     def to_dict(self, include_image: bool = False) -> dict:
         """JSON-friendly summary; the face image only when asked for."""
@@ -50,7 +58,9 @@ class ReadResult:
             "face_size": list(self.face_size) if self.face_size else None,
             "passive_auth": self.passive_auth,
             "active_auth": self.active_auth,
+            "chip_auth": self.chip_auth,
             "trusted": self.trusted,
+            "genuine_chip": self.genuine_chip,
             "problems": self.problems,
         }
         if include_image and self.face_image is not None:
@@ -60,7 +70,8 @@ class ReadResult:
 
 def build_result(files: dict[str, bytes], access: str | None, challenge: bytes | None,
                  aa_signature: bytes | None, aa_status: int | None = None,
-                 trust_store: TrustStore | None = None) -> ReadResult:
+                 trust_store: TrustStore | None = None, *,
+                 chip_auth: dict | None = None) -> ReadResult:
     """Parse and check what the terminal read; parsing problems are listed, not raised."""
     r = ReadResult(dict(files), access)
     try:
@@ -73,6 +84,7 @@ def build_result(files: dict[str, bytes], access: str | None, challenge: bytes |
     except (NfcError, KeyError) as exc:
         r.problems.append(f"DG2: {exc}")
     r.active_auth = active_auth(files, challenge, aa_signature, aa_status)
+    r.chip_auth = chip_auth or {"status": "not_checked", "reason": "chip has no DG14"}
     r.verify(trust_store)
     return r
 

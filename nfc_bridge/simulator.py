@@ -54,6 +54,7 @@ class SimulatedChip:
         bac: bool = True,
         aa_key=None,
         aa_hash: str = "sha256",
+        ca_key=None,
         extended_length: bool = True,
         max_read: int = 0xFF00,
         over_read: str = "6700",
@@ -68,6 +69,7 @@ class SimulatedChip:
         if pace_param is not None:
             self.files[EF_CARD_ACCESS] = pace.card_access(pace_oid, pace_param)
         self.aa_key, self.aa_hash = aa_key, aa_hash
+        self.ca_key = ca_key  # the private key behind DG14's chip authentication key
         self.extended_length, self.max_read, self.over_read = extended_length, max_read, over_read
         self.delay, self.sleep = delay, sleep
         self.faults = faults or Faults()
@@ -84,6 +86,8 @@ class SimulatedChip:
         self.ssc = 0
         self.rnd_ic: bytes | None = None
         self.pace: dict = {}
+        self.ca_oid: str | None = None
+        self.next_keys: SMKeys | None = None  # after chip authentication's answer
 
     # -- transport-facing ---------------------------------------------------------------
 
@@ -143,6 +147,8 @@ class SimulatedChip:
             answer = answer[:-3] + bytes([answer[-3] ^ 0xFF]) + answer[-2:]
         if f.truncate_at == n:
             answer = answer[: max(3, len(answer) // 2)] + answer[-2:]
+        if self.next_keys is not None:  # chip authentication: new keys from now on
+            self.keys, self.ssc, self.next_keys = self.next_keys, 0, None
         return answer
 
     def _execute(self, cmd: Command, extended: bool) -> tuple[bytes, int]:
@@ -232,6 +238,8 @@ class SimulatedChip:
     # -- PACE -----------------------------------------------------------------------------
 
     def _mse(self, cmd: Command) -> tuple[bytes, int]:
+        if (cmd.p1, cmd.p2) == (0x41, 0xA4):
+            return self._ca_mse(cmd)
         if self.pace_param is None or (cmd.p1, cmd.p2) != (0xC1, 0xA4):
             return b"", 0x6A80
         items = {t.tag: t.value for t in parse_all(cmd.data)}
@@ -241,6 +249,8 @@ class SimulatedChip:
         return b"", 0x9000
 
     def _general_auth(self, cmd: Command) -> tuple[bytes, int]:
+        if self.ca_oid is not None:
+            return self._ca_general_auth(cmd)
         p = self.pace
         if not p:
             return b"", 0x6985
@@ -277,6 +287,27 @@ class SimulatedChip:
                 token += tlv(0x8A, secrets.token_bytes(32))
             return tlv(0x7C, token), 0x9000
         return b"", 0x6985
+
+    # -- chip authentication --------------------------------------------------------------
+
+    def _ca_mse(self, cmd: Command) -> tuple[bytes, int]:
+        from . import ca
+
+        items = {t.tag: t.value for t in parse_all(cmd.data)}
+        oid = next((o for o in ca.CA_AES if ca.encode_oid(o)[2:] == items.get(0x80)), None)
+        if self.ca_key is None or self.keys is None or oid is None:
+            return b"", 0x6A80
+        self.ca_oid = oid
+        return b"", 0x9000
+
+    def _ca_general_auth(self, cmd: Command) -> tuple[bytes, int]:
+        from . import ca
+
+        oid, self.ca_oid = self.ca_oid, None
+        point = {t.tag: t.value for t in parse_one(cmd.data, 0x7C).children()}[0x80]
+        peer = ca.point_key(self.ca_key.curve, point)
+        self.next_keys = SMKeys(AES, *ca.session_keys(self.ca_key, peer, ca.CA_AES[str(oid)]))
+        return tlv(0x7C, b""), 0x9000
 
     # -- active authentication ---------------------------------------------------------------
 

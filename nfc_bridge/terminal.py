@@ -18,7 +18,9 @@ import base64
 import secrets
 from enum import StrEnum
 
-from . import pace
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import ca, pace
 from .apdu import (
     SW_END_OF_FILE,
     SW_FILE_NOT_FOUND,
@@ -36,6 +38,7 @@ from .errors import (
     MalformedResponse,
     NfcError,
     PaceFailed,
+    SecureMessagingError,
     StatusWordError,
     error_from_dict,
 )
@@ -58,6 +61,7 @@ class State(StrEnum):
     PACE_MAP = "pace_map"  # waiting for MSE:Set AT, nonce, mapping keys
     PACE_AGREE = "pace_agree"  # waiting for the chip's ephemeral key
     READING = "reading"  # secure messaging: files, then active authentication
+    CHIP_AUTH = "chip_auth"  # DG14 chip authentication: new keys, one proof command
     DONE = "done"
     FAILED = "failed"
 
@@ -68,7 +72,8 @@ TRANSITIONS: dict[State, set[State]] = {
     # Back to INIT = fall back to BAC when PACE fails (the token check is in READING).
     State.PACE_MAP: {State.PACE_AGREE, State.INIT, State.FAILED},
     State.PACE_AGREE: {State.READING, State.INIT, State.FAILED},
-    State.READING: {State.READING, State.INIT, State.DONE, State.FAILED},
+    State.READING: {State.READING, State.INIT, State.CHIP_AUTH, State.DONE, State.FAILED},
+    State.CHIP_AUTH: {State.DONE, State.FAILED},
     State.DONE: set(),
     State.FAILED: set(),
 }
@@ -113,6 +118,7 @@ class Terminal:
         self.files = FileSet(max(8, min(max_read, EXTENDED_READ)))
         self.aa_signature: bytes | None = None
         self.aa_status: int | None = None
+        self.chip_auth = {"status": "not_checked", "reason": "chip has no DG14"}
         self.rounds = 0
         self._result = None
         self._send(self._init_ops(with_card_access=True))
@@ -178,7 +184,8 @@ class Terminal:
             from .result import build_result
 
             self._result = build_result(self.files.contents(), self.access, self.aa_challenge,
-                                        self.aa_signature, self.aa_status)
+                                        self.aa_signature, self.aa_status,
+                                        chip_auth=self.chip_auth)
         return self._result
 
     # -- state machine plumbing -----------------------------------------------------------
@@ -213,8 +220,13 @@ class Terminal:
                 ssc += 1
                 self.pending.append(protect(self._keys(), cmd, ssc))
                 ssc += 1
+            elif op[0] == "ca_proof":  # under the keys chip authentication is to set up
+                self.pending.append(protect(self._ca_keys(), cmd, 1))
             else:
                 self.pending.append(cmd.encode())
+
+    def _ca_keys(self) -> SMKeys:
+        return SMKeys(AES, _h(self.auth["ca_enc"]), _h(self.auth["ca_mac"]))
 
     def _keys(self) -> SMKeys:
         if self.keys is None:
@@ -365,11 +377,59 @@ class Terminal:
             missing = [n for n in MANDATORY if not self.files.complete(n)]
             if missing:
                 raise MalformedResponse(f"could not read {', '.join(missing)}")
-            self._goto(State.DONE)
-            self.ops, self.pending = [], []
+            if not self._start_chip_auth():
+                self._goto(State.DONE)
+                self.ops, self.pending = [], []
             return
         self.files.check_progress()
         self._send(ops)
+
+    # -- CHIP_AUTH -----------------------------------------------------------------------
+
+    def _start_chip_auth(self) -> bool:
+        """Begin chip authentication when DG14 offers it; False when there is none."""
+        dg14 = self.files.contents().get("DG14")
+        if dg14 is None:
+            return False
+        try:
+            info = ca.parse_dg14(dg14)
+        except MalformedResponse as exc:
+            self.chip_auth = {"status": "not_checked", "reason": f"unreadable DG14: {exc.detail}"}
+            return False
+        if info is None:
+            self.chip_auth = {"status": "not_checked",
+                              "reason": "DG14 offers no supported chip authentication"}
+            return False
+        ephemeral = ec.generate_private_key(info.public_key.curve)
+        ks_enc, ks_mac = ca.session_keys(ephemeral, info.public_key, info.key_bits)
+        self.auth = {"ca_enc": ks_enc.hex(), "ca_mac": ks_mac.hex()}
+        public = ca.encode_public(ephemeral.public_key())
+        self._goto(State.CHIP_AUTH)
+        self._send([["sm_ca_mse", info.oid, info.key_id], ["sm_ca_ga", public.hex()],
+                    ["ca_proof", "DG1"]])
+        return True
+
+    def _on_chip_auth(self, responses: list[bytes]) -> None:
+        if len(responses) < len(self.ops):
+            return  # feed() reports the chip as removed
+        refused = [sw for _, _, sw in self._answers(responses[:2]) if sw != SW_OK]
+        try:
+            _, sw, authentic = unprotect(self._ca_keys(), responses[2], 2)
+            proven = authentic and sw == SW_OK
+        except (SecureMessagingError, MalformedResponse):
+            proven = False
+        if refused:
+            self.chip_auth = {"status": "fail",
+                              "reason": f"chip refused chip authentication ({refused[0]:04X})"}
+        elif proven:
+            self.chip_auth = {"status": "pass",
+                              "reason": "chip answered under keys only the DG14 key holder has"}
+        else:
+            self.chip_auth = {"status": "fail", "reason": "chip could not use the keys of its "
+                              "DG14 key (a copy, or the wrong chip)"}
+        self.keys, self.ssc, self.auth = None, 0, {}  # the session is over either way
+        self._goto(State.DONE)
+        self.ops, self.pending = [], []
 
     def _learn_data_groups(self) -> None:
         """Add DG14/DG15 to the reads once EF.COM (or, lacking it, EF.SOD) lists them."""
@@ -399,6 +459,7 @@ class Terminal:
             "ssc": f"{self.ssc:x}", "ops": self.ops, "pending": [c.hex() for c in self.pending],
             "auth": self.auth, "files": self.files.to_dict(), "rounds": self.rounds,
             "aa_signature": _b64(self.aa_signature), "aa_status": self.aa_status,
+            "chip_auth": self.chip_auth,
             "error": self.error.to_dict() if self.error else None,
         }
 
@@ -424,7 +485,7 @@ class Terminal:
         t.ssc, t.ops, t.auth = int(d["ssc"], 16), d["ops"], d["auth"]
         t.pending = [_h(c) for c in d["pending"]]
         t.files = FileSet.from_dict(d["files"])
-        t.rounds, t.aa_status = d["rounds"], d["aa_status"]
+        t.rounds, t.aa_status, t.chip_auth = d["rounds"], d["aa_status"], d["chip_auth"]
         sig = d["aa_signature"]
         t.aa_signature = None if sig is None else base64.b64decode(sig)
         t.error = error_from_dict(d["error"]) if d["error"] else None
