@@ -17,10 +17,13 @@ public final class LiveRelay {
         String sessionUrl = args[0];
         List<Object> progress = new ArrayList<>();
         Outcome outcome;
+        long elapsedMillis;
         try (SmartcardChannel chip = SmartcardChannel.open(args[1], 10_000)) {
             RelayClient relay = new RelayClient(sessionUrl + "/exchange", sessionUrl + "/cancel",
                     new UrlConnectionHttp(), chip, progress::add);
+            long start = System.nanoTime();
             outcome = relay.run();
+            elapsedMillis = (System.nanoTime() - start) / 1_000_000;
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("success", outcome.success);
@@ -29,6 +32,7 @@ public final class LiveRelay {
         report.put("round_trips", (long) outcome.roundTrips);
         report.put("apdus", (long) outcome.apdus);
         report.put("progress", progress);
+        report.put("elapsed_ms", elapsedMillis);
         System.out.println(Json.stringify(report));
         System.exit(outcome.success ? 0 : 1);
     }
