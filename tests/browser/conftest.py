@@ -202,9 +202,10 @@ def _reset_demo_pensioner(request):
 def login(page: Page, dp: str = DEMO_DP, password: str = DEMO_PASSWORD) -> None:
     """Log in through the form, as a pensioner would, and land on the home screen."""
     page.goto("/auth/login")
-    page.get_by_label("Numéro de dossier").fill(dp)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    # By id, not by label: the page may be in Arabic or English.
+    page.locator("#dp_number").fill(dp)
+    page.locator("#password").fill(password)
+    page.locator("form:has(#password) button[type=submit]").click()
     page.wait_for_url("**/space/")
 
 
