@@ -56,6 +56,12 @@ def _visit_all(page, verify_code: str) -> list[str]:
     page.locator("details.payment summary").first.click()
     problems += _audit(page, "/space/payments (month open)")
     page.goto("/space/")
+    # The banners and the install card are hidden until needed: check them shown.
+    page.evaluate("(ids) => ids.forEach((id) => { document.getElementById(id).hidden = false; })",
+                  ["offline-banner", "update-banner", "install-help", "install-android",
+                   "install-ios"])
+    problems += _audit(page, "/space/ (banners, install help)")
+    page.goto("/space/")
     page.locator("#menu summary").click()
     problems += _audit(page, "/space/ (menu open)")
     page.goto("/space/contact")
