@@ -9,7 +9,12 @@ What it does, in one run:
    concurrent keep-alive clients for a fixed time each, and prints requests/s, p50 and p95;
 4. times the attestation PDF: first render (in-process ``jobs.pdf.render_attestation`` after
    clearing the cached PDF) and cached (the download route, and the job returning early);
-5. stops gunicorn and drops the database.
+5. stops gunicorn, measures the CPU cost per request in-process (where the time goes, and
+   a figure that other load on the machine disturbs much less than throughput), and drops
+   the database.
+
+The server, the load generator and PostgreSQL share the machine's CPUs, as the header line
+says with the load average: compare the two routes of one run, not runs of different days.
 
 Run: ``.venv/bin/python bench/web.py`` (``--help`` for the knobs). Loopback only.
 """
