@@ -14,13 +14,12 @@ relay resume the read in another request or process.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from enum import StrEnum
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import ca, pace
+from . import ca, pace, terminal_state
 from .apdu import (
     SW_END_OF_FILE,
     SW_FILE_NOT_FOUND,
@@ -40,7 +39,6 @@ from .errors import (
     PaceFailed,
     SecureMessagingError,
     StatusWordError,
-    error_from_dict,
 )
 from .lds_files import (
     EXTRA,
@@ -79,7 +77,6 @@ TRANSITIONS: dict[State, set[State]] = {
 }
 
 DEFAULT_MAX_BATCH = 64
-STATE_VERSION = 1
 
 
 class Terminal:
@@ -450,55 +447,16 @@ class Terminal:
 
     def to_state(self) -> dict:
         """A JSON-serialisable snapshot (file contents are base64)."""
-        return {
-            "v": STATE_VERSION, "mrz": self.mrz.key_string(), "state": self.state.value,
-            "aa_challenge": self.aa_challenge.hex() if self.aa_challenge else None,
-            "max_batch": self.max_batch, "prefer_pace": self.prefer_pace,
-            "pace_error": self.pace_error,
-            "access": self.access, "keys": self.keys.to_dict() if self.keys else None,
-            "ssc": f"{self.ssc:x}", "ops": self.ops, "pending": [c.hex() for c in self.pending],
-            "auth": self.auth, "files": self.files.to_dict(), "rounds": self.rounds,
-            "aa_signature": _b64(self.aa_signature), "aa_status": self.aa_status,
-            "chip_auth": self.chip_auth,
-            "error": self.error.to_dict() if self.error else None,
-        }
+        return terminal_state.dump(self)
 
     @classmethod
     def from_state(cls, d: dict) -> Terminal:
         """Rebuild a terminal saved with :meth:`to_state`."""
-        if not isinstance(d, dict) or d.get("v") != STATE_VERSION:
-            raise MalformedResponse("unknown terminal state version")
-        try:
-            return cls._load(d)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise MalformedResponse(f"corrupt terminal state: {exc!r}") from None
-
-    @classmethod
-    def _load(cls, d: dict) -> Terminal:
-        t = cls.__new__(cls)
-        t.mrz = MRZInfo.parse(d["mrz"])
-        t.state = State(d["state"])
-        t.aa_challenge = _h(d["aa_challenge"]) if d["aa_challenge"] else None
-        t.max_batch, t.prefer_pace, t.access = d["max_batch"], d["prefer_pace"], d["access"]
-        t.pace_error = d["pace_error"]
-        t.keys = SMKeys.from_dict(d["keys"]) if d["keys"] else None
-        t.ssc, t.ops, t.auth = int(d["ssc"], 16), d["ops"], d["auth"]
-        t.pending = [_h(c) for c in d["pending"]]
-        t.files = FileSet.from_dict(d["files"])
-        t.rounds, t.aa_status, t.chip_auth = d["rounds"], d["aa_status"], d["chip_auth"]
-        sig = d["aa_signature"]
-        t.aa_signature = None if sig is None else base64.b64decode(sig)
-        t.error = error_from_dict(d["error"]) if d["error"] else None
-        t._result = None
-        return t
+        return terminal_state.load(cls, d)
 
 
 def _h(s: str) -> bytes:
     return bytes.fromhex(s)
-
-
-def _b64(b: bytes | None) -> str | None:
-    return None if b is None else base64.b64encode(b).decode("ascii")
 
 
 __all__ = ["Terminal", "State", "TRANSITIONS"]
