@@ -151,7 +151,8 @@ async function lastViewed(cache, key) {
 
 /* ---- strategies ---- */
 
-async function privatePage(request) {
+async function privatePage(event) {
+  const request = event.request;
   const key = cacheKey(request);
   let response;
   try {
@@ -165,22 +166,25 @@ async function privatePage(request) {
     }
     return offlineFallback(request);
   }
-  if (cacheable(response)) {
+  // The page goes to the screen at once; the copy is written alongside.
+  if (cacheable(response)) event.waitUntil(keepPrivate(request, key, response.clone()));
+  return response;
+}
+
+async function keepPrivate(request, key, response) {
+  let user = await currentUser();
+  if (!isHtmx(request)) {
     // A full page names its owner (data-user on <body>); trust that over the
     // last message so another user's page never lands in the wrong cache.
-    let user = await currentUser();
-    if (!isHtmx(request)) {
-      const match = /<body[^>]*\sdata-user="([0-9a-f]*)"/.exec(await response.clone().text());
-      const owner = match ? match[1] : "";
-      if (owner && owner !== user) await setUser(owner);
-      user = owner;
-    }
-    if (user) {
-      const cache = await caches.open(USER_PREFIX + user);
-      await cache.put(key, response.clone());
-    }
+    const html = await response.clone().text();
+    const match = /<body[^>]*\sdata-user="([0-9a-f]*)"/.exec(html);
+    const owner = match ? match[1] : "";
+    if (owner && owner !== user) await setUser(owner);
+    user = owner;
   }
-  return response;
+  if (!user) return;
+  const cache = await caches.open(USER_PREFIX + user);
+  await cache.put(key, response);
 }
 
 async function networkFirst(request) {
@@ -233,7 +237,7 @@ self.addEventListener("fetch", (event) => {
       event.respondWith(fetch(request).catch(() => offlineFallback(request)));
     }
   } else if (PRIVATE_PAGES.some((re) => re.test(path))) {
-    event.respondWith(privatePage(request));
+    event.respondWith(privatePage(event));
   } else if (request.mode === "navigate" || isHtmx(request)) {
     event.respondWith(networkFirst(request));
   }
