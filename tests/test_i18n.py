@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext, ngettext
 from sqlmodel import select
 
-from webapp.i18n import long_date, money, month_label, short_date
+from webapp.i18n import date_time, long_date, money, month_label, short_date
 from webapp.models import Pensioner
 from webapp.services.pensioners import payments
 
@@ -312,6 +312,7 @@ def test_dates_are_day_month_year_with_western_digits():
     assert long_date(late, "fr") == "20 avril 2026"
     assert long_date(late, "en") == "20 April 2026"
     assert long_date(late, "ar") == "20 أبريل 2026"
+    assert date_time(late, "ar") == "20/04/2026 00:30"
 
 
 def test_the_payments_page_is_formatted_in_the_pensioner_language(app, client, demo, auth):
