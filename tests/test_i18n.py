@@ -191,6 +191,12 @@ def test_placeholders_survive_translation():
                 assert set(PLACEHOLDER.findall(string)) == expected, (lang, message.id, string)
 
 
+def test_catalogues_pass_the_gettext_format_checks():
+    for lang in TRANSLATED:
+        problems = [(m.id, [str(e) for e in errors]) for m, errors in read_catalogue(lang).check()]
+        assert not problems, (lang, problems[:3])
+
+
 def test_french_needs_no_catalogue_and_shows_the_source_text(app):
     assert not (TRANSLATIONS / "fr").exists()
     with app.test_request_context("/"), force_locale("fr"):
