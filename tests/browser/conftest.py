@@ -45,36 +45,44 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-class SwOverride:
-    """WSGI wrapper that can serve a different ``/sw.js``, as a new deploy would."""
+class Overrides:
+    """WSGI wrapper that can serve other bytes for a path, as a new deploy would."""
 
     def __init__(self, app):
         self.app = app
-        self.sw_source: bytes | None = None
+        self.files: dict[str, tuple[bytes, str]] = {}
 
     def __call__(self, environ, start_response):
-        if self.sw_source is not None and environ.get("PATH_INFO") == "/sw.js":
-            start_response("200 OK", [
-                ("Content-Type", "text/javascript; charset=utf-8"),
-                ("Content-Length", str(len(self.sw_source))),
-                ("Cache-Control", "no-cache"),
-                ("Service-Worker-Allowed", "/"),
-            ])
-            return [self.sw_source]
-        return self.app(environ, start_response)
+        override = self.files.get(environ.get("PATH_INFO", ""))
+        if override is None:
+            return self.app(environ, start_response)
+        body, content_type = override
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                   ("Cache-Control", "no-cache")]
+        if environ["PATH_INFO"] == "/sw.js":
+            headers.append(("Service-Worker-Allowed", "/"))
+        start_response("200 OK", headers)
+        return [body]
 
 
 class LiveServer:
     """The running app: its base URL, the Flask app and the sw.js switch."""
 
-    def __init__(self, app, url: str, wrapper: SwOverride):
+    def __init__(self, app, url: str, wrapper: Overrides):
         self.app = app
         self.url = url
         self._wrapper = wrapper
 
+    def serve(self, path: str, body: str | None, content_type: str) -> None:
+        """Serve ``body`` at ``path`` from now on (None: the app's own answer again)."""
+        if body is None:
+            self._wrapper.files.pop(path, None)
+        else:
+            self._wrapper.files[path] = (body.encode(), content_type)
+
     def serve_sw(self, source: str | None) -> None:
         """Serve ``source`` as /sw.js from now on (None: the real file again)."""
-        self._wrapper.sw_source = source.encode() if source is not None else None
+        self.serve("/sw.js", source, "text/javascript; charset=utf-8")
 
     def sql(self, statement: str, **params) -> list:
         """Run SQL on the test database (to check or reset what a test changed)."""
@@ -112,7 +120,7 @@ def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServ
     }
     app = create_app(config)
     _reset_database(app)
-    wrapper = SwOverride(app)
+    wrapper = Overrides(app)
     server = make_server("127.0.0.1", 0, wrapper, threaded=True, request_handler=QuietHandler)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_BASE_URL"] = url

@@ -159,6 +159,28 @@ def test_new_version_is_offered_and_installed_on_request(page, live_server):
         live_server.serve_sw(None)
 
 
+def test_changed_stylesheet_reaches_the_phone_on_the_next_visit(page, live_server):
+    page.goto("/guide/")
+    wait_for_service_worker(page)
+    page.goto("/guide/")
+    css = page.request.get("/static/css/app.css").text()
+    assert "--paper: #fff;" in css
+    live_server.serve("/static/css/app.css", css.replace("--paper: #fff;", "--paper: #fffffe;"),
+                      "text/css; charset=utf-8")
+    try:
+        paper = "() => getComputedStyle(document.documentElement).getPropertyValue('--paper')"
+        page.goto("/guide/")  # answered from the cache at once, refreshed behind
+        assert page.evaluate(paper).strip() == "#fff"
+
+        def refreshed():
+            page.goto("/guide/")
+            return page.evaluate(paper).strip() == "#fffffe"
+
+        assert wait_until(refreshed, timeout=10, step=0.3)
+    finally:
+        live_server.serve("/static/css/app.css", None, "")
+
+
 def test_manifest_makes_the_app_installable(profile_context):
     page = profile_context.pages[0] if profile_context.pages else profile_context.new_page()
     response = page.request.get("/manifest.webmanifest")
