@@ -87,7 +87,7 @@ def main() -> None:
         cpu = statistics.median(r[2] for r in runs)
         local = apdus * CHIP_S + cpu
         rows = [
-            ("local (chip only)", 0, local),
+            ("local (no network)", 0, local),
             ("naive relay", apdus, apdus * (RTT_S + CHIP_S) + cpu),
             ("pipelined relay", rounds, rounds * RTT_S + apdus * CHIP_S + cpu),
         ]
