@@ -33,7 +33,7 @@ def camera_frame(portrait: Image.Image, shift: int = 0, light: float = 1.0) -> I
     return ImageEnhance.Brightness(frame).enhance(light) if light != 1.0 else frame
 
 
-def moving_burst(portrait: Image.Image, count: int = 10) -> list[bytes]:
+def moving_burst(portrait: Image.Image, count: int = 8) -> list[bytes]:
     """Frames of one person with small shifts and light changes (distinct bytes, no actions)."""
     return [
         jpeg(camera_frame(portrait, shift=(i % 5) * 3 - 6, light=0.95 + 0.01 * i), 88 + i % 5)
@@ -41,7 +41,7 @@ def moving_burst(portrait: Image.Image, count: int = 10) -> list[bytes]:
     ]
 
 
-def still_burst(portrait: Image.Image, count: int = 10) -> list[bytes]:
+def still_burst(portrait: Image.Image, count: int = 8) -> list[bytes]:
     """A photo held still: the same frame again and again."""
     frame = jpeg(camera_frame(portrait))
     return [frame] * count

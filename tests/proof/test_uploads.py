@@ -170,7 +170,7 @@ def test_after_five_attempts_a_day_the_pensioner_is_sent_to_an_agency(
 
 
 def test_a_pensioner_without_reference_is_told_to_go_to_an_agency(client, auth, demo):
-    auth.login("DP100002", "Demo2026!")
+    auth.login()  # the demo without any enrolled face
     page = client.get("/space/proof/").get_data(as_text=True)
     assert "Nous n&#39;avons pas encore votre photo de référence" in page
     assert client.post("/space/proof/challenge").get_json()["error"] == "no_reference"

@@ -129,8 +129,13 @@
       }).then(function (response) { return response.text(); });
     }
 
+    // The server answers with a page (or a partial): keep only the outcome block.
     function show(html) {
-      result.innerHTML = html;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var outcome = doc.getElementById("proof-attempt");
+      result.replaceChildren();
+      if (outcome) result.appendChild(document.importNode(outcome, true));
+      else return fail(root.dataset.msgNetwork, false);
       if (window.htmx) window.htmx.process(result);
       var heading = result.querySelector("h2, p");
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
