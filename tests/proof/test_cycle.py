@@ -159,3 +159,22 @@ def test_a_successful_selfie_reinstates_a_suspended_payment(app, proof, no_liven
         assert p.payment_status == "active"
         assert len(_events(session, "payment_reinstated")) == 1
         assert session.exec(select(ProofStatus).where(ProofStatus.attested_at.is_not(None))).all()
+
+
+def test_the_camera_screen_is_always_a_full_page_load(client, auth, enrolled):
+    auth.login()
+    swap = client.get("/space/proof/camera", headers={"HX-Request": "true"})
+    assert swap.status_code == 204 and swap.headers["HX-Redirect"] == "/space/proof/camera"
+    page = client.get("/space/proof/camera").get_data(as_text=True)
+    assert "js/camera.js" in page and 'id="proof-camera"' in page
+    assert "<script>" not in page and "style=" not in page  # strict CSP: nothing inline
+
+
+def test_reasons_fall_back_to_the_engines_english(app):
+    from flask import session
+
+    from webapp.proof.messages import reason_text
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert reason_text("still_face").startswith("No movement was seen")

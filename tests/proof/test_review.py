@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import select
 
 from tests.proof.conftest import moving_burst
-from webapp.models import AuditEvent, LivenessChallenge, Pensioner, ProofAttempt, ProofStatus
+from webapp.models import Alert, AuditEvent, LivenessChallenge, Pensioner, ProofAttempt, ProofStatus
 
 
 def _grey_zone_attempt(app, astronaut) -> int:
@@ -108,6 +108,8 @@ def test_rejection_is_audited_and_shown_to_the_pensioner(
     assert db.get(ProofAttempt, attempt_id).review_decision == "rejected"
     assert db.exec(select(ProofStatus).where(ProofStatus.attested_at.is_not(None))).first() is None
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "proof_review_rejected")).one()
+    alert = db.exec(select(Alert).where(Alert.kind == "pol_review_rejected")).one()
+    assert "agence" in alert.body
     pensioner = app.test_client()
     pensioner.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
     page = html.unescape(

@@ -185,3 +185,36 @@ def test_uploads_need_the_csrf_token(app, enrolled, astronaut):
     response = client.post("/space/proof/upload", **multipart("x", moving_burst(astronaut)))
     assert response.status_code == 400
     assert _count(app, ProofAttempt) == 0
+
+
+def test_two_simultaneous_uploads_with_one_nonce_record_one_attempt(
+    app, proof, astronaut, monkeypatch
+):
+    import threading
+
+    from webapp.services import proof_of_life
+
+    monkeypatch.setattr(proof_of_life, "start_check", lambda session, attempt: None)
+    nonce = proof.challenge().get_json()["nonce"]
+    frames = moving_burst(astronaut)
+    clients = []
+    for _ in range(2):
+        c = app.test_client()
+        c.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+        clients.append(c)
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def send(client):
+        from tests.proof.conftest import ProofSteps
+
+        barrier.wait()
+        codes.append(ProofSteps(client).upload(nonce, frames).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200, 422]
+    assert _count(app, ProofAttempt) == 1

@@ -66,10 +66,13 @@ REASONS = {
 
 def reason_text(code: str) -> str:
     """The message for a reason code in the current language."""
-    if code in REASONS:
-        return str(REASONS[code])
     fr, en = MESSAGES.get(code, ("Une erreur est survenue. Recommencez.", "An error occurred."))
-    return en if current_lang() == "en" else fr
+    if code not in REASONS:
+        return en if current_lang() == "en" else fr
+    text = str(REASONS[code])
+    if current_lang() == "en" and text == fr:
+        return en  # not in the English catalogue yet: the engine's own English
+    return text
 
 
 def action_text(code: str) -> str:

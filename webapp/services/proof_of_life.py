@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..models.proof import Decision
 from . import audit, campaigns
+from . import pensioners as pensioner_svc
 
 log = logging.getLogger(__name__)
 _warned_dev_key = False
@@ -504,6 +505,19 @@ def review(
         ip=ip,
         attempt_id=attempt.id,
         reason=attempt.review_reason,
+    )
+    # Worded in French, the fund's language, until the alert list knows this kind.
+    pensioner_svc.add_alert(
+        session,
+        attempt.pensioner_id,
+        "pol_review_" + attempt.review_decision,
+        title="Preuve de vie vérifiée" if approve else "Preuve de vie non acceptée",
+        body=(
+            "Un conseiller a confirmé votre preuve de vie. Merci."
+            if approve
+            else "Un conseiller n'a pas pu confirmer votre identité. Recommencez ou "
+            "prenez rendez-vous en agence."
+        ),
     )
     if approve:
         pensioner = session.get(Pensioner, attempt.pensioner_id)
