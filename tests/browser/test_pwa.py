@@ -67,6 +67,11 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
     expect(page.locator("#offline-banner")).to_be_visible()
 
+    # A screen kept only as a full page (home, seen right after login) opens in full.
+    page.locator("#shortcuts").get_by_role("link", name="Accueil").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Mohammed")
+    expect(page.locator("#offline-banner")).to_be_visible()
+
     page.goto("/guide/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Guide d'utilisation")
     expect(page.locator("#offline-banner")).to_be_visible()
