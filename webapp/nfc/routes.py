@@ -1,5 +1,7 @@
 """Relay endpoints for the Android helper (JSON, token-authenticated, no cookies)."""
 
+import secrets
+
 from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -65,6 +67,7 @@ def demo_session():
     from nfc_bridge.simulator import demo_passport
 
     _chip, mrz_information, _trust = demo_passport()
-    started = relay_service().start(mrz_information, aa_challenge=None)
+    # The server chooses the active-authentication challenge (proves a genuine chip).
+    started = relay_service().start(mrz_information, aa_challenge=secrets.token_bytes(8))
     started["session_url"] = url_for("nfc.session_landing", token=started["token"], _external=True)
     return jsonify(started), 201
