@@ -48,29 +48,40 @@ def write_y4m(path: Path, picture: Image.Image, frames: int = 10) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def proof_server(pg_url) -> Iterator:
-    """The app (CSRF on, jobs inline) on a free port, DP100001 enrolled with the astronaut."""
+def _enrol(app) -> None:
+    """Demo data present, attempts cleared, DP100001 enrolled with the astronaut's face.
+
+    Done per test: the shared live server empties every table when it starts.
+    """
     from sqlmodel import select
 
     from webapp.db import engine, get_session
     from webapp.models import Pensioner
     from webapp.services import demo, proof_of_life
 
-    app = create_app(
-        {
-            "DATABASE_URL": pg_url,
-            "REDIS_URL": "",
-            "SECRET_KEY": "proof-browser-secret",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
     with app.app_context():
+        with engine().begin() as conn:
+            conn.execute(text("TRUNCATE proof_status, proof_attempt, liveness_challenge CASCADE"))
         session = get_session()
         demo.seed(session)
         p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
         proof_of_life.set_reference(session, p, proof_of_life.astronaut_jpeg(), "demo")
+
+
+@pytest.fixture(scope="module")
+def proof_server(pg_url) -> Iterator:
+    """The app (CSRF on, jobs inline) on a free port, so tests can switch its configuration."""
+    from webapp.db import engine
+
+    app = create_app(
+        {
+            "DATABASE_URL": pg_url,
+            "REDIS_URL": "",
+            "SECRET_KEY": "browser-test-secret",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -104,10 +115,8 @@ def still_camera(playwright, tmp_path_factory) -> Iterator[Browser]:
     browser.close()
 
 
-def _page(browser: Browser, server) -> Page:
-    context = browser.new_context(
-        base_url=server.config["PUBLIC_BASE_URL"], locale="fr-FR", **PHONE
-    )
+def _page(browser: Browser, base_url: str) -> Page:
+    context = browser.new_context(base_url=base_url, locale="fr-FR", **PHONE)
     context.set_default_timeout(30_000)
     return context.new_page()
 
@@ -123,17 +132,10 @@ def _attest(page: Page) -> None:
     expect(page.locator("#proof-instruction")).not_to_be_empty()
 
 
-def _reset_attempts(server) -> None:
-    from webapp.db import engine
-
-    with server.app_context(), engine().begin() as conn:
-        conn.execute(text("TRUNCATE proof_status, proof_attempt, liveness_challenge CASCADE"))
-
-
 def test_a_still_photo_is_refused_with_the_liveness_message(proof_server, still_camera):
-    _reset_attempts(proof_server)
+    _enrol(proof_server)
     proof_server.config["PROOF_LIVENESS_REQUIRED"] = True
-    page = _page(still_camera, proof_server)
+    page = _page(still_camera, proof_server.config["PUBLIC_BASE_URL"])
     _attest(page)
     outcome = page.locator("#proof-attempt")
     expect(outcome).to_have_attribute("data-decision", "liveness_failed", timeout=45_000)
@@ -143,10 +145,10 @@ def test_a_still_photo_is_refused_with_the_liveness_message(proof_server, still_
 
 
 def test_with_liveness_disabled_the_matching_face_is_accepted(proof_server, still_camera):
-    _reset_attempts(proof_server)
+    _enrol(proof_server)
     proof_server.config["PROOF_LIVENESS_REQUIRED"] = False
     try:
-        page = _page(still_camera, proof_server)
+        page = _page(still_camera, proof_server.config["PUBLIC_BASE_URL"])
         _attest(page)
         outcome = page.locator("#proof-attempt")
         expect(outcome).to_have_attribute("data-decision", "match", timeout=45_000)
@@ -159,8 +161,9 @@ def test_with_liveness_disabled_the_matching_face_is_accepted(proof_server, stil
 
 
 def test_a_blocked_camera_says_so_and_offers_the_agency(proof_server, browser):
-    _reset_attempts(proof_server)
-    page = _page(browser, proof_server)  # no fake camera, no permission: getUserMedia fails
+    _enrol(proof_server)
+    # No fake camera and no permission: getUserMedia fails.
+    page = _page(browser, proof_server.config["PUBLIC_BASE_URL"])
     login(page)
     page.goto("/space/proof/camera")
     page.get_by_role("button", name="Je suis prêt").click()
@@ -168,4 +171,21 @@ def test_a_blocked_camera_says_so_and_offers_the_agency(proof_server, browser):
     expect(error).to_be_visible()
     expect(error).to_contain_text("caméra")
     expect(page.locator("#proof-agency")).to_contain_text("en agence")
+    page.context.close()
+
+
+def test_through_the_rq_worker_the_page_polls_then_refuses_the_still_photo(
+    live_server, proof_server, still_camera
+):
+    """The shared live server: jobs on Redis, decided by a separate ``flask jobs worker``."""
+    _enrol(live_server.app)
+    page = _page(still_camera, live_server.url)
+    with page.expect_response(lambda r: "/space/proof/attempts/" in r.url, timeout=30_000) as poll:
+        _attest(page)
+    assert poll.value.request.headers.get("hx-request") == "true"  # htmx polling
+    outcome = page.locator("#proof-attempt")
+    expect(outcome).to_have_attribute("data-decision", "liveness_failed", timeout=60_000)
+    expect(outcome).to_contain_text("Aucun mouvement n'a été vu")
+    rows = live_server.sql("SELECT status, attempts FROM job WHERE kind='face_check'")
+    assert [tuple(r) for r in rows] == [("finished", 1)]
     page.context.close()
