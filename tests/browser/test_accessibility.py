@@ -140,3 +140,30 @@ def test_keyboard_focus_is_always_visible(page):
     assert skip.evaluate("el => el === document.activeElement")
     box = skip.bounding_box()
     assert box["x"] >= 0 and box["y"] >= 0 and box["width"] >= 48 and box["height"] >= 48
+
+
+def test_pages_fit_a_small_phone_without_sideways_scrolling(page):
+    """WCAG 1.4.10 reflow: nothing wider than a 320 px screen, in either direction."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    login(page)
+    too_wide = []
+    for lang in ("fr", "ar"):
+        if lang == "ar":
+            page.locator("button[lang=ar]").click()
+            page.locator("html[dir=rtl]").wait_for(state="attached")
+        for url in [*PRIVATE_PAGES, "/guide/", "/offline"]:
+            page.goto(url)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 320:
+                too_wide.append(f"{lang} {url}: {width}px")
+            # Scrolled to the end, the last lines sit above the fixed shortcut bar.
+            hidden = page.evaluate("""() => {
+              window.scrollTo(0, document.documentElement.scrollHeight);
+              const bar = document.getElementById('shortcuts');
+              const last = document.querySelector('main').lastElementChild;
+              return bar && last && last.getBoundingClientRect().bottom >
+                bar.getBoundingClientRect().top + 1;
+            }""")
+            if hidden:
+                too_wide.append(f"{lang} {url}: end of page under the shortcut bar")
+    assert too_wide == []

@@ -14,6 +14,16 @@
   window.addEventListener("offline", function () { showOffline(true); });
   if (!navigator.onLine) showOffline(true);
 
+  // The shortcut bar is fixed at the bottom and may take two or three rows:
+  // keep that much room under the page so it never hides the last lines.
+  function roomForShortcuts() {
+    var bar = byId("shortcuts");
+    if (bar) body.style.paddingBottom = (bar.offsetHeight + 16) + "px";
+  }
+  roomForShortcuts();
+  window.addEventListener("resize", roomForShortcuts);
+  document.addEventListener("htmx:afterSettle", roomForShortcuts);
+
   /* ---- htmx and the network ---- */
 
   // No answer at all (no service worker yet): keep the screen, say why.
