@@ -113,6 +113,19 @@ def test_logout_wipes_the_pensioners_pages_from_the_phone(page, context):
     expect(page.locator(".payment-month")).to_have_count(0)
 
 
+def test_logout_without_network_still_wipes_the_phone(page, context):
+    _open_payments_online(page)
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator(".payment-month").first).to_be_visible()
+    page.get_by_text("Menu", exact=True).click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pas de connexion internet")
+    assert _user_caches(page) == []
+    page.goto("/space/payments")
+    expect(page.locator(".payment-month")).to_have_count(0)
+
+
 def test_another_pensioner_never_sees_the_previous_ones_pages(page, context):
     _open_payments_online(page)
     first_cache = _user_caches(page)

@@ -225,7 +225,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === "/auth/logout") {
     // Forget before the request leaves: nothing private survives a logout.
-    event.respondWith(forgetUser().then(() => fetch(request)));
+    event.respondWith(forgetUser().then(() => fetch(request))
+      .catch(() => offlineFallback(request)));
     return;
   }
   if (request.method !== "GET") return;
