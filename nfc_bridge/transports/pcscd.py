@@ -28,7 +28,11 @@ PCSCD_DIR = Path("/run/pcscd")
 PCSCD_SOCKET = PCSCD_DIR / "pcscd.comm"
 PCSCD_PIDFILE = PCSCD_DIR / "pcscd.pid"
 VPCD_READER = "Virtual PCD"
-LOCK_PATH = Path(os.environ.get("TMPDIR", "/tmp")) / "nfc_bridge-vpcd.lock"
+# A fixed place, whatever TMPDIR says: every run on the machine must meet here.
+LOCK_PATH = (
+    Path("/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp") / "nfc_bridge-vpcd.lock"
+)
+DAEMON_EXIT_WAIT = 75.0  # a socket-less pcscd ends itself 60 s after its last client
 
 
 def _pid_alive(pid: int) -> bool:
@@ -44,10 +48,24 @@ def _pid_alive(pid: int) -> bool:
 def running_pcscd_pid() -> int | None:
     """The pid of a live pcscd according to its pid file, if any."""
     try:
-        pid = int(PCSCD_PIDFILE.read_text().strip())
+        # pcscd 1.9 ends its pid file with a NUL byte: b"1234\n\x00".
+        pid = int(PCSCD_PIDFILE.read_bytes().replace(b"\0", b"").strip())
     except (OSError, ValueError):
         return None
     return pid if _pid_alive(pid) else None
+
+
+def live_pcscd_pids() -> list[int]:
+    """Every pcscd process on the machine, pid file or not."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "pcscd":
+                    pids.append(int(entry.name))
+            except OSError:  # it ended while we looked
+                continue
+    return pids
 
 
 class PcscdProcess:
@@ -102,6 +120,13 @@ class PcscdProcess:
         binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
         if not os.path.exists(binary):
             raise PcscUnavailable("pcscd is not installed (apt-get install pcscd)")
+        # A pcscd whose files were removed still cleans /run/pcscd when it exits,
+        # which would take our daemon's socket with it: let it finish first.
+        deadline = time.monotonic() + DAEMON_EXIT_WAIT
+        while live_pcscd_pids():
+            if time.monotonic() > deadline:
+                raise PcscUnavailable(f"a pcscd without socket is running: {live_pcscd_pids()}")
+            time.sleep(0.5)
         # A pid file left by a killed daemon makes a new one refuse to start.
         for stale in (PCSCD_PIDFILE, PCSCD_SOCKET):
             try:
@@ -127,6 +152,10 @@ class PcscdProcess:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise PcscUnavailable(f"pcscd exited with code {self.process.returncode}")
+            if self.process is None and running_pcscd_pid() is None:
+                # The daemon we meant to reuse went away (one left behind by a killed
+                # run ends itself with --auto-exit): start ours.
+                self._launch()
             try:
                 for name in list_readers():
                     if self.reader in name:
