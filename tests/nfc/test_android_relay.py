@@ -130,7 +130,8 @@ ANDROID_STUBS = {
         public android.net.Uri getData() { return null; } }""",
     "android/app/Activity.java": """public class Activity extends android.content.Context {
         protected void onCreate(android.os.Bundle b) {} protected void onResume() {}
-        protected void onPause() {} protected void onNewIntent(android.content.Intent i) {}
+        protected void onPause() {} protected void onDestroy() {}
+        protected void onNewIntent(android.content.Intent i) {}
         public android.content.Intent getIntent() { return null; }
         public void setIntent(android.content.Intent i) {}
         public String getString(int id) { return ""; } public void finish() {}

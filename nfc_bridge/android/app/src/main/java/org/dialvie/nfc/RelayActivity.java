@@ -102,6 +102,16 @@ public final class RelayActivity extends Activity implements NfcAdapter.ReaderCa
         }
     }
 
+    /** Leaving the screen mid-read (back, swipe away) cancels the session on the server. */
+    @Override
+    protected void onDestroy() {
+        RelayClient running = relay;
+        if (running != null) {
+            running.cancel();
+        }
+        super.onDestroy();
+    }
+
     /** Called by Android on a binder thread when the passport is in the field. */
     @Override
     public void onTagDiscovered(Tag tag) {
