@@ -287,6 +287,16 @@ class RelayService:
         result.verify(self.trust_store)  # the chain to our CSCAs, not just the signature
         return result
 
+    def discard(self, token: str) -> None:
+        """Forget the session now: the stored terminal holds the MRZ and the face image.
+
+        Call it once the result is stored where it belongs; otherwise the
+        session lingers until ``ttl`` + ``RETAIN_AFTER_EXPIRY``.
+        """
+        with self._session_lock(token):
+            state = self._load(token, allow_expired=True)
+            self.store.delete(KEY_PREFIX + state["sid"])
+
     # -- internals ----------------------------------------------------------
 
     def _session_lock(self, token: Any) -> AbstractContextManager:

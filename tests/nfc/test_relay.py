@@ -115,6 +115,16 @@ def test_helper_reads_the_demo_passport_in_a_few_round_trips(service, demo):
     assert service.status(token) == {"status": "done", "progress": 1.0, "done": True, "error": None}
 
 
+def test_a_consumed_result_is_discarded_with_the_face_image(service, demo):
+    token = start(service, demo)
+    run_helper(service, token, fresh_chip())
+    assert service.result(token).face_image
+    service.discard(token)
+    assert service.store.get(KEY_PREFIX + token.split(".")[0]) is None
+    with pytest.raises(SessionNotFound):
+        service.result(token)
+
+
 def test_the_server_can_play_the_helper_itself_in_demo_mode(service, demo):
     token = start(service, demo)
     last = play_helper(lambda body: service.exchange(token, **body), fresh_chip().transmit)
