@@ -139,6 +139,23 @@ def test_another_pensioner_never_sees_the_previous_ones_pages(page, context):
     expect(page.locator(".payment-month")).to_have_count(0)
 
 
+def test_only_private_answers_are_kept(page, live_server):
+    _open_payments_online(page)
+    # The same address answered without "Cache-Control: private" (Overrides
+    # sends "no-cache"): the service worker must not keep it.
+    live_server.serve("/space/alerts", "<!doctype html><title>x</title><h1>Public</h1>",
+                      "text/html; charset=utf-8")
+    try:
+        page.goto("/space/alerts")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Public")
+        page.wait_for_timeout(300)
+        assert not any("/space/alerts" in u for u in page.evaluate(CACHED_URLS))
+    finally:
+        live_server.serve("/space/alerts", None, "")
+    page.goto("/space/alerts")
+    assert wait_until(lambda: any("/space/alerts" in u for u in page.evaluate(CACHED_URLS)))
+
+
 def test_staff_pages_are_never_kept(page):
     page.goto("/staff/login")
     wait_for_service_worker(page)
