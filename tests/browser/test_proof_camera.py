@@ -186,6 +186,8 @@ def test_through_the_rq_worker_the_page_polls_then_refuses_the_still_photo(
     outcome = page.locator("#proof-attempt")
     expect(outcome).to_have_attribute("data-decision", "liveness_failed", timeout=60_000)
     expect(outcome).to_contain_text("Aucun mouvement n'a été vu")
-    rows = live_server.sql("SELECT status, attempts FROM job WHERE kind='face_check'")
+    rows = live_server.sql(
+        "SELECT j.status, j.attempts FROM job j JOIN proof_attempt a ON a.job_id = j.id"
+    )
     assert [tuple(r) for r in rows] == [("finished", 1)]
     page.context.close()
