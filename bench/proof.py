@@ -93,8 +93,10 @@ def main() -> None:
         (f"purge frames of {purged} attempts", purge[0], 1),
     ]
     size = sum(len(f) for f in frames)
-    print(f"burst: {len(frames)} frames 640x480, {size / 1024:.0f} KiB; decisions: "
-          f"{ {d: decisions.count(d) for d in set(decisions)} }")
+    print(
+        f"burst: {len(frames)} frames 640x480, {size / 1024:.0f} KiB; decisions: "
+        f"{ {d: decisions.count(d) for d in set(decisions)} }"
+    )
     print(f"{'step':<50} {'median ms':>10} {'runs':>5}")
     for name, seconds, runs in rows:
         print(f"{name:<50} {seconds * 1000:>10.1f} {runs:>5}")

@@ -70,9 +70,7 @@ def _work(app) -> None:
     app.extensions["db_pid"] = os.getpid()  # the work-horse opens its own connections
     conn = Redis.from_url(app.config["REDIS_URL"])
     with app.app_context():
-        Worker([Queue(app.config["RQ_QUEUE"], connection=conn)], connection=conn).work(
-            burst=True
-        )
+        Worker([Queue(app.config["RQ_QUEUE"], connection=conn)], connection=conn).work(burst=True)
 
 
 def _rows(app):

@@ -63,4 +63,3 @@ def demo_reference(dp_number: str, image: str | None) -> None:
         click.echo(f"refused: {exc.code}: {exc.message_en}", err=True)
         sys.exit(1)
     click.echo(f"reference set for {dp_number}")
-
