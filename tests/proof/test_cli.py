@@ -45,3 +45,16 @@ def test_face_commands_are_registered(runner):
     result = runner.invoke(args=["face", "--help"])
     assert result.exit_code == 0
     assert "verify" in result.output and "check" in result.output
+
+
+def test_production_refuses_to_derive_the_template_key(app, monkeypatch):
+    import pytest
+
+    from webapp.services import proof_of_life
+
+    monkeypatch.setenv("APP_ENV", "production")
+    with app.app_context(), pytest.raises(RuntimeError, match="TEMPLATE_KEY"):
+        proof_of_life.template_key()
+    app.config["TEMPLATE_KEY"] = proof_of_life.new_template_key()
+    with app.app_context():
+        assert len(proof_of_life.template_key()) == 32

@@ -64,6 +64,8 @@ def template_key() -> bytes:
         from face_engine.templates import load_key
 
         return load_key(configured)
+    if os.environ.get("APP_ENV") == "production":
+        raise RuntimeError("TEMPLATE_KEY must be set in production")
     if not _warned_dev_key:
         log.warning("TEMPLATE_KEY is not set: deriving it from SECRET_KEY (development only)")
         _warned_dev_key = True
@@ -189,7 +191,11 @@ def issue_challenge(
 ) -> LivenessChallenge:
     """Two actions in random order with a fresh nonce, valid ``PROOF_CHALLENGE_SECONDS``."""
     now = now or utcnow()
-    check_can_attempt(session, pensioner, now)
+    try:
+        check_can_attempt(session, pensioner, now)
+    except ProofError as exc:
+        log.info("no challenge for %s: %s", pensioner.dp_number, exc.code)
+        raise
     ttl = timedelta(seconds=current_app.config["PROOF_CHALLENGE_SECONDS"])
     drawn = face_engine.new_challenge(now=now, ttl=ttl)
     row = LivenessChallenge(
