@@ -218,3 +218,8 @@ def test_two_simultaneous_uploads_with_one_nonce_record_one_attempt(
         t.join()
     assert sorted(codes) == [200, 422]
     assert _count(app, ProofAttempt) == 1
+
+
+def test_challenges_are_capped_too(app, proof):
+    app.config["PROOF_DAILY_ATTEMPTS"] = 1
+    assert [proof.challenge().status_code for _ in range(4)] == [200, 200, 200, 409]

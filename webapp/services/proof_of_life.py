@@ -168,9 +168,7 @@ def reference_template(row: FaceReference):
 
 def attempts_today(session: Session, pensioner_id: int, now: datetime | None = None) -> int:
     """Uploads accepted today (local day), for the daily limit."""
-    now = now or utcnow()
-    local = now.astimezone(LOCAL_TZ)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = _local_midnight(now)
     return session.exec(
         select(func.count())
         .select_from(ProofAttempt)
@@ -178,12 +176,35 @@ def attempts_today(session: Session, pensioner_id: int, now: datetime | None = N
     ).one()
 
 
-def check_can_attempt(session: Session, pensioner: Pensioner, now: datetime | None = None):
-    """Raise :class:`ProofError` when the pensioner cannot try now (no reference, limit)."""
+def _local_midnight(now: datetime | None) -> datetime:
+    local = (now or utcnow()).astimezone(LOCAL_TZ)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def check_can_attempt(
+    session: Session, pensioner: Pensioner, now: datetime | None = None, *, new_challenge=False
+):
+    """Raise :class:`ProofError` when the pensioner cannot try now (no reference, limit).
+
+    Challenges are capped too (three per allowed attempt), so a script cannot
+    draw nonces without end.
+    """
     if reference_of(session, pensioner.id) is None:
         raise ProofError("no_reference")
-    if attempts_today(session, pensioner.id, now) >= current_app.config["PROOF_DAILY_ATTEMPTS"]:
+    limit = current_app.config["PROOF_DAILY_ATTEMPTS"]
+    if attempts_today(session, pensioner.id, now) >= limit:
         raise ProofError("daily_limit")
+    if new_challenge:
+        issued = session.exec(
+            select(func.count())
+            .select_from(LivenessChallenge)
+            .where(
+                LivenessChallenge.pensioner_id == pensioner.id,
+                LivenessChallenge.issued_at >= _local_midnight(now),
+            )
+        ).one()
+        if issued >= 3 * limit:
+            raise ProofError("daily_limit")
 
 
 def issue_challenge(
@@ -192,7 +213,7 @@ def issue_challenge(
     """Two actions in random order with a fresh nonce, valid ``PROOF_CHALLENGE_SECONDS``."""
     now = now or utcnow()
     try:
-        check_can_attempt(session, pensioner, now)
+        check_can_attempt(session, pensioner, now, new_challenge=True)
     except ProofError as exc:
         log.info("no challenge for %s: %s", pensioner.dp_number, exc.code)
         raise
