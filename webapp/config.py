@@ -88,6 +88,9 @@ class Config:
     # False only in tests/demos: decide on the face match alone, ignoring the actions.
     PROOF_LIVENESS_REQUIRED = _bool("PROOF_LIVENESS_REQUIRED", True)
     PROOF_JOB_TIMEOUT = int(os.environ.get("PROOF_JOB_TIMEOUT", "60"))
+    # The burst the camera page captures: frames over milliseconds (both actions).
+    PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "15"))
+    PROOF_CAPTURE_MS = int(os.environ.get("PROOF_CAPTURE_MS", "3000"))
 
 
 class ProductionConfig(Config):

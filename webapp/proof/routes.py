@@ -72,8 +72,8 @@ def camera():
         title=TITLE,
         blocker=blocker,
         blocker_text=reason_text(blocker) if blocker else None,
-        frames=15,
-        duration_ms=3000,
+        frames=current_app.config["PROOF_CAPTURE_FRAMES"],
+        duration_ms=current_app.config["PROOF_CAPTURE_MS"],
     )
 
 
