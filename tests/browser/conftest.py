@@ -26,8 +26,14 @@ from webapp import create_app
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -57,8 +63,11 @@ class Overrides:
         if override is None:
             return self.app(environ, start_response)
         body, content_type = override
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                   ("Cache-Control", "no-cache")]
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-cache"),
+        ]
         if environ["PATH_INFO"] == "/sw.js":
             headers.append(("Service-Worker-Allowed", "/"))
         start_response("200 OK", headers)
@@ -99,9 +108,15 @@ def _reset_database(app) -> None:
 
     with app.app_context():
         with engine().begin() as conn:
-            names = [r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'"))]
+            names = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            ]
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         demo.seed(get_session())
 
@@ -126,13 +141,22 @@ def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServ
     app.config["PUBLIC_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    env = {**os.environ, "DATABASE_URL": pg_url, "REDIS_URL": redis_server_url,
-           "RQ_QUEUE": queue, "SECRET_KEY": config["SECRET_KEY"], "PUBLIC_BASE_URL": url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": redis_server_url,
+        "RQ_QUEUE": queue,
+        "SECRET_KEY": config["SECRET_KEY"],
+        "PUBLIC_BASE_URL": url,
+    }
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield LiveServer(app, url, wrapper)
@@ -149,9 +173,15 @@ def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServ
             from webapp.db import engine
 
             with engine().begin() as conn:
-                names = [r[0] for r in conn.execute(text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                    "AND tablename <> 'alembic_version'"))]
+                names = [
+                    r[0]
+                    for r in conn.execute(
+                        text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                            "AND tablename <> 'alembic_version'"
+                        )
+                    )
+                ]
                 conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         app.extensions["db_engine"].dispose()
 
@@ -175,8 +205,13 @@ def browser(playwright) -> Iterator[Browser]:
 def profile_context(playwright, live_server, tmp_path) -> Iterator[BrowserContext]:
     """A phone profile on disk, not incognito (Chromium installs apps only there)."""
     ctx = playwright.chromium.launch_persistent_context(
-        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-        base_url=live_server.url, locale="fr-FR", **PHONE)
+        tmp_path / "profile",
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        base_url=live_server.url,
+        locale="fr-FR",
+        **PHONE,
+    )
     ctx.set_default_timeout(10_000)
     yield ctx
     ctx.close()
@@ -203,8 +238,10 @@ def _reset_demo_pensioner(request):
     yield
     if "live_server" in request.fixturenames:
         server = request.getfixturevalue("live_server")
-        server.sql("UPDATE pensioner SET language='fr', email='m.benani@example.ma' "
-                   "WHERE dp_number=:dp", dp=DEMO_DP)
+        server.sql(
+            "UPDATE pensioner SET language='fr', email='m.benani@example.ma' WHERE dp_number=:dp",
+            dp=DEMO_DP,
+        )
 
 
 def login(page: Page, dp: str = DEMO_DP, password: str = DEMO_PASSWORD) -> None:
@@ -224,9 +261,12 @@ def wait_for_service_worker(page: Page) -> None:
     not claimed by it; a real user's next page is, so the test reloads once.
     Polled from Python: wait_for_function would need eval(), which the CSP forbids.
     """
-    active = wait_until(lambda: page.evaluate(
-        "async () => { const r = await navigator.serviceWorker.getRegistration();"
-        " return !!(r && r.active && r.active.state === 'activated'); }"))
+    active = wait_until(
+        lambda: page.evaluate(
+            "async () => { const r = await navigator.serviceWorker.getRegistration();"
+            " return !!(r && r.active && r.active.state === 'activated'); }"
+        )
+    )
     assert active, "the service worker was not installed"
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
         page.reload()

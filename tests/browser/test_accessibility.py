@@ -18,8 +18,14 @@ pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PRIVATE_PAGES = ["/space/", "/space/payments", "/space/attestation", "/space/contact",
-                 "/space/alerts", "/auth/password"]
+PRIVATE_PAGES = [
+    "/space/",
+    "/space/payments",
+    "/space/attestation",
+    "/space/contact",
+    "/space/alerts",
+    "/auth/password",
+]
 MIN_TEXT_PX = 18
 MIN_TARGET_PX = 48
 
@@ -30,8 +36,10 @@ def _audit(page, where: str) -> list[str]:
     """axe-core's serious/critical violations and our size checks, as readable lines."""
     # Eight years of months repeat the same markup; a year of them is enough for
     # axe, whose contrast and target rules take seconds on the whole list.
-    page.evaluate("() => document.querySelectorAll('.payments > li:nth-child(n+13)')"
-                  ".forEach((li) => li.remove())")
+    page.evaluate(
+        "() => document.querySelectorAll('.payments > li:nth-child(n+13)')"
+        ".forEach((li) => li.remove())"
+    )
     assert AXE.exists(), "axe-core is missing: run `npm ci` (scripts/setup.sh does)"
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated through the DevTools protocol: the page's CSP does not apply.
@@ -39,11 +47,18 @@ def _audit(page, where: str) -> list[str]:
     result = page.evaluate(
         "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},"
         " resultTypes: ['violations']}); return r.violations.map(v => ({id: v.id, impact: v.impact,"
-        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)})); }", AXE_TAGS)
-    problems = [f"{where}: axe {v['impact']} {v['id']} {json.dumps(v['nodes'])}"
-                for v in result if v["impact"] in ("serious", "critical")]
-    problems += [f"{where}: {p}" for p in page.evaluate(
-        MEASURE, {"minText": MIN_TEXT_PX, "minTarget": MIN_TARGET_PX})]
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)})); }",
+        AXE_TAGS,
+    )
+    problems = [
+        f"{where}: axe {v['impact']} {v['id']} {json.dumps(v['nodes'])}"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+    problems += [
+        f"{where}: {p}"
+        for p in page.evaluate(MEASURE, {"minText": MIN_TEXT_PX, "minTarget": MIN_TARGET_PX})
+    ]
     return problems
 
 
@@ -62,9 +77,10 @@ def _visit_all(page, verify_code: str) -> list[str]:
     problems += _audit(page, "/space/payments (month open)")
     page.goto("/space/")
     # The banners and the install card are hidden until needed: check them shown.
-    page.evaluate("(ids) => ids.forEach((id) => { document.getElementById(id).hidden = false; })",
-                  ["offline-banner", "update-banner", "install-help", "install-android",
-                   "install-ios"])
+    page.evaluate(
+        "(ids) => ids.forEach((id) => { document.getElementById(id).hidden = false; })",
+        ["offline-banner", "update-banner", "install-help", "install-android", "install-ios"],
+    )
     problems += _audit(page, "/space/ (banners, install help)")
     page.goto("/space/")
     page.locator("#menu summary").click()
@@ -78,8 +94,9 @@ def _visit_all(page, verify_code: str) -> list[str]:
         page.goto(url)
         problems += _audit(page, url)
     page.locator("#menu summary").click()
-    page.get_by_role("button", name=page.locator("form[action='/auth/logout'] button")
-                     .inner_text()).click()
+    page.get_by_role(
+        "button", name=page.locator("form[action='/auth/logout'] button").inner_text()
+    ).click()
     page.goto("/auth/login")
     problems += _audit(page, "/auth/login")
     page.locator("form:has(#password) button[type=submit]").click()

@@ -33,8 +33,9 @@ def test_pensioner_switches_to_arabic_and_it_persists(page, context, live_server
     page.reload()
     assert _html(page) == ("ar", "rtl")
     assert page.locator(".payment-month").count() > 0
-    assert live_server.sql("SELECT language FROM pensioner WHERE dp_number='DP100001'")[0][0] \
-        == "ar"
+    assert (
+        live_server.sql("SELECT language FROM pensioner WHERE dp_number='DP100001'")[0][0] == "ar"
+    )
 
     # A new visit on another phone: the account remembers the language.
     context.clear_cookies()

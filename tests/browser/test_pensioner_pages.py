@@ -80,16 +80,18 @@ def test_pensioner_downloads_attestation_and_anyone_can_verify_it(page, tmp_path
     expect(page.locator(".job")).to_contain_text("Préparation")
     download_link = page.get_by_role("link", name="Télécharger l'attestation (PDF)")
     expect(download_link).to_be_visible(timeout=30_000)
-    code = re.search(r"Code Attestation : (\S+)",
-                     page.locator(".attestation-ready").inner_text()).group(1)
+    code = re.search(
+        r"Code Attestation : (\S+)", page.locator(".attestation-ready").inner_text()
+    ).group(1)
 
     with page.expect_download() as info:
         download_link.click()
     pdf = tmp_path / "attestation.pdf"
     info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
-    pdf_text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
-                              capture_output=True, text=True).stdout
+    pdf_text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
     flat = " ".join(pdf_text.split())
     assert "Somme perçue par" in flat
     assert "Allocataire N° DP100001" in flat
@@ -120,8 +122,10 @@ def test_pensioner_edits_contact_details(page, live_server):
     page.get_by_label("Adresse e-mail").fill("nouvelle@example.ma")
     save.click()
     expect(page.locator("#password-error")).to_contain_text("mot de passe")
-    assert live_server.sql("SELECT email FROM pensioner WHERE dp_number='DP100001'")[0][0] \
+    assert (
+        live_server.sql("SELECT email FROM pensioner WHERE dp_number='DP100001'")[0][0]
         == "m.benani@example.ma"
+    )
 
     page.get_by_label("Adresse e-mail").fill("m.benani@example.ma")
     page.get_by_label("Ville").fill("Rabat")

@@ -34,8 +34,9 @@ def _open_payments_online(page) -> None:
     page.goto("/space/payments")
     expect(page.locator(".payment-month").first).to_be_visible()
     # The copy is written after the page is answered: wait for it.
-    assert wait_until(lambda: any(u.endswith(" /space/payments")
-                                  for u in page.evaluate(CACHED_URLS)))
+    assert wait_until(
+        lambda: any(u.endswith(" /space/payments") for u in page.evaluate(CACHED_URLS))
+    )
 
 
 def test_viewed_pages_open_offline_and_others_say_offline(page, context):
@@ -53,8 +54,7 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.locator(".payment-net").first).to_contain_text("MAD")
     expect(page.locator("#offline-banner")).to_be_visible()
     # The stylesheet came from the shell cache too: the page is styled.
-    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).position") \
-        == "sticky"
+    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).position") == "sticky"
 
     # An htmx swap to a screen seen before comes from the cache as well.
     page.locator("#shortcuts").get_by_role("link", name="Alertes").click()
@@ -143,8 +143,11 @@ def test_only_private_answers_are_kept(page, live_server):
     _open_payments_online(page)
     # The same address answered without "Cache-Control: private" (Overrides
     # sends "no-cache"): the service worker must not keep it.
-    live_server.serve("/space/alerts", "<!doctype html><title>x</title><h1>Public</h1>",
-                      "text/html; charset=utf-8")
+    live_server.serve(
+        "/space/alerts",
+        "<!doctype html><title>x</title><h1>Public</h1>",
+        "text/html; charset=utf-8",
+    )
     try:
         page.goto("/space/alerts")
         expect(page.get_by_role("heading", level=1)).to_have_text("Public")
@@ -187,9 +190,12 @@ def test_new_version_is_offered_and_installed_on_request(page, live_server):
         with page.expect_event("load"):
             page.get_by_role("button", name="Mettre à jour").click()
         expect(page.locator("#update-banner")).to_be_hidden()
-        assert wait_until(lambda: [n for n in page.evaluate(CACHE_NAMES)
-                                   if n.startswith("dialvie-shell-")]
-                          == [f"dialvie-shell-{version}-next"])
+        assert wait_until(
+            lambda: (
+                [n for n in page.evaluate(CACHE_NAMES) if n.startswith("dialvie-shell-")]
+                == [f"dialvie-shell-{version}-next"]
+            )
+        )
     finally:
         live_server.serve_sw(None)
 
@@ -200,8 +206,11 @@ def test_changed_stylesheet_reaches_the_phone_on_the_next_visit(page, live_serve
     page.goto("/guide/")
     css = page.request.get("/static/css/app.css").text()
     assert "--paper: #fff;" in css
-    live_server.serve("/static/css/app.css", css.replace("--paper: #fff;", "--paper: #fffffe;"),
-                      "text/css; charset=utf-8")
+    live_server.serve(
+        "/static/css/app.css",
+        css.replace("--paper: #fff;", "--paper: #fffffe;"),
+        "text/css; charset=utf-8",
+    )
     try:
         paper = "() => getComputedStyle(document.documentElement).getPropertyValue('--paper')"
         page.goto("/guide/")  # answered from the cache at once, refreshed behind
@@ -229,8 +238,11 @@ def test_manifest_makes_the_app_installable(profile_context):
     assert re.fullmatch(r"#[0-9a-f]{6}", manifest["theme_color"])
     assert (manifest["lang"], manifest["dir"]) == ("fr", "ltr")
     icons = {(i["sizes"], i["purpose"]): i["src"] for i in manifest["icons"]}
-    for (sizes, purpose), size in ((("192x192", "any"), 192), (("512x512", "any"), 512),
-                                   (("512x512", "maskable"), 512)):
+    for (sizes, purpose), size in (
+        (("192x192", "any"), 192),
+        (("512x512", "any"), 512),
+        (("512x512", "maskable"), 512),
+    ):
         png = page.request.get(icons[(sizes, purpose)])
         assert png.ok and Image.open(io.BytesIO(png.body())).size == (size, size)
 
@@ -257,10 +269,14 @@ def test_install_help_on_android_and_iphone(page, browser, live_server):
     expect(page.locator("#install-help")).to_be_hidden()
 
     iphone = browser.new_context(
-        base_url=live_server.url, locale="fr-FR", viewport={"width": 390, "height": 844},
-        is_mobile=True, has_touch=True,
+        base_url=live_server.url,
+        locale="fr-FR",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
         user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-                   "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    )
     try:
         ios_page = iphone.new_page()
         ios_page.goto("/")
