@@ -140,21 +140,28 @@ def test_every_pensioner_page_is_accessible_in_arabic(page, verify_code):
 
 
 def test_keyboard_focus_is_always_visible(page):
+    """A thick outline on every stop, never hidden under the top bar or the shortcut bar."""
     login(page)
     page.goto("/space/payments")
     seen = 0
-    for _ in range(12):
+    for _ in range(25):
         page.keyboard.press("Tab")
         focus = page.evaluate("""() => {
           const el = document.activeElement, s = getComputedStyle(el);
-          return {tag: el.tagName, outline: parseFloat(s.outlineWidth) || 0,
-                  style: s.outlineStyle, shadow: s.boxShadow};
+          const r = el.getBoundingClientRect();
+          const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+          const bar = document.getElementById('shortcuts').getBoundingClientRect().top;
+          const inBars = !!el.closest('.topbar, #shortcuts, .skip-link');
+          return {tag: el.tagName, text: (el.innerText || '').slice(0, 20),
+                  outline: parseFloat(s.outlineWidth) || 0, style: s.outlineStyle,
+                  obscured: !inBars && (r.top < top - 1 || r.bottom > bar + 1)};
         }""")
         if focus["tag"] == "BODY":
             continue
         seen += 1
         assert focus["outline"] >= 3 and focus["style"] != "none", focus
-    assert seen >= 10
+        assert not focus["obscured"], focus
+    assert seen >= 20
     # The first stop is the skip link, shown on screen when focused.
     page.goto("/space/payments")
     page.keyboard.press("Tab")
