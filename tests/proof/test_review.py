@@ -130,3 +130,26 @@ def test_the_pending_review_is_shown_to_the_pensioner(app, enrolled, db, astrona
     page = html.unescape(client.get(f"/space/proof/attempts/{attempt_id}").get_data(as_text=True))
     assert "vérifiées par un conseiller" in page
     assert 'hx-trigger="every 1s"' not in page  # decided: no more polling
+
+
+def test_an_adviser_records_an_agency_visit(app, client, auth, demo, db):
+    db.exec(
+        select(Pensioner).where(Pensioner.dp_number == "DP100003")
+    ).one().payment_status = "suspended"
+    db.commit()
+    auth.staff_login()
+    missing = client.post("/staff/review", data={"dp_number": "DP100003", "document": ""})
+    assert missing.status_code == 422
+    unknown = client.post("/staff/review", data={"dp_number": "DP9", "document": "CIN BE123"})
+    assert "Aucun allocataire" in html.unescape(unknown.get_data(as_text=True))
+    done = client.post("/staff/review", data={"dp_number": "dp100003", "document": "CIN BE123"})
+    assert done.status_code == 200
+    assert "Preuve de vie enregistrée pour DP100003" in html.unescape(done.get_data(as_text=True))
+    db.expire_all()
+    p = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100003")).one()
+    assert p.payment_status == "active"
+    assert db.exec(select(ProofStatus)).one().method == "agency"
+    [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "proof_agency_visit"))
+    assert event.detail["document"] == "CIN BE123" and event.actor_type == "staff"
+    twice = client.post("/staff/review", data={"dp_number": "DP100003", "document": "CIN BE123"})
+    assert "déjà attesté" in html.unescape(twice.get_data(as_text=True))

@@ -61,6 +61,8 @@ REASONS = {
     "review_reason_required": _l("Indiquez le motif de votre décision."),
     "already_reviewed": _l("Cette demande a déjà été traitée."),
     "attempt_not_found": _l("Élément introuvable."),
+    "pensioner_not_found": _l("Aucun allocataire avec ce numéro de dossier."),
+    "already_attested": _l("Cet allocataire a déjà attesté de sa vie ce trimestre."),
 }
 
 

@@ -561,6 +561,45 @@ def review(
     return attempt
 
 
+def attest_at_agency(
+    session: Session, dp_number: str, *, staff_id: int, document: str, ip=None
+) -> Pensioner:
+    """An adviser saw the pensioner in person with an identity document: attested."""
+    document = (document or "").strip()
+    if len(document) < 3:
+        raise ProofError("review_reason_required")
+    pensioner = session.exec(
+        select(Pensioner).where(Pensioner.dp_number == (dp_number or "").strip().upper())
+    ).first()
+    if pensioner is None:
+        raise ProofError("pensioner_not_found")
+    campaign = campaigns.campaign_for(session, campaigns.local_today())
+    audit.record(
+        session,
+        "proof_agency_visit",
+        actor_type="staff",
+        actor_id=staff_id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+        ip=ip,
+        document=document[:200],
+        campaign=campaign.quarter,
+    )
+    if not campaigns.attest(
+        session,
+        pensioner,
+        campaign,
+        attempt_id=None,
+        method="agency",
+        actor_type="staff",
+        actor_id=staff_id,
+    ):
+        session.rollback()
+        raise ProofError("already_attested")
+    session.commit()
+    return pensioner
+
+
 def purge_frames(session: Session, now: datetime | None = None) -> int:
     """Empty the frames of attempts past their dispute window; returns how many."""
     now = now or utcnow()

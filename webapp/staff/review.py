@@ -17,14 +17,33 @@ from ..services.proof_of_life import ProofError
 from . import bp
 
 
-@bp.route("/review")
+@bp.route("/review", methods=["GET", "POST"])
 @staff_required()
 def review_queue():
-    """Attempts waiting for a human decision, oldest first."""
+    """Attempts waiting for a human decision, oldest first; and the agency-visit form."""
+    session = get_session()
+    error = done = None
+    status = 200
+    if request.method == "POST":
+        try:
+            done = svc.attest_at_agency(
+                session,
+                request.form.get("dp_number", ""),
+                staff_id=current_user.id,
+                document=request.form.get("document", ""),
+                ip=request.remote_addr,
+            )
+        except ProofError as exc:
+            session.rollback()
+            error, status = reason_text(exc.code), 422
     return render_page(
         "staff/review.html",
+        status=status,
         title=_l("Vérifications à faire"),
-        items=svc.review_queue(get_session()),
+        items=svc.review_queue(session),
+        error=error,
+        done=done,
+        form=request.form,
     )
 
 
