@@ -129,11 +129,26 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path):
     }
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-        "-b", f"127.0.0.1:{port}", "--error-logfile", str(log), "wsgi:app",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        str(log),
+        "wsgi:app",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -159,8 +174,9 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def request(port: int, method: str, path: str, body: str | None = None,
-            cookie: str = "") -> tuple[int, bytes, dict[str, str]]:
+def request(
+    port: int, method: str, path: str, body: str | None = None, cookie: str = ""
+) -> tuple[int, bytes, dict[str, str]]:
     """One HTTP request on a new connection: (status, body, cookies set)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": cookie} if cookie else {}
@@ -184,8 +200,7 @@ def login(port: int) -> str:
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
     if status != 200 or not token:
         raise RuntimeError("no login form")
-    form = urlencode({"csrf_token": token.group(1).decode(), "dp_number": DP,
-                      "password": PASSWORD})
+    form = urlencode({"csrf_token": token.group(1).decode(), "dp_number": DP, "password": PASSWORD})
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     status, _page, new = request(port, "POST", "/auth/login", form, cookie)
     if status != 302:
@@ -201,8 +216,9 @@ def login(port: int) -> str:
 # --- Load ------------------------------------------------------------------------------------
 
 
-def _client_loop(port: int, path: str, cookie: str, start: float, stop_at: float,
-                 out: list, errors: list) -> None:
+def _client_loop(
+    port: int, path: str, cookie: str, start: float, stop_at: float, out: list, errors: list
+) -> None:
     headers = {"Cookie": cookie} if cookie else {}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, failed = [], 0
@@ -237,9 +253,12 @@ def _process(args) -> tuple[list[float], int]:
     stop_at = start + duration
     out: list[float] = []
     errors: list[int] = []
-    workers = [threading.Thread(target=_client_loop,
-                                args=(port, path, cookie, start, stop_at, out, errors))
-               for _ in range(threads)]
+    workers = [
+        threading.Thread(
+            target=_client_loop, args=(port, path, cookie, start, stop_at, out, errors)
+        )
+        for _ in range(threads)
+    ]
     for t in workers:
         t.start()
     for t in workers:
@@ -263,8 +282,16 @@ class Phase:
         return self.requests / self.duration
 
 
-def load(port: int, name: str, path: str, cookie: str, clients: int, processes: int,
-         warmup: float, duration: float) -> Phase:
+def load(
+    port: int,
+    name: str,
+    path: str,
+    cookie: str,
+    clients: int,
+    processes: int,
+    warmup: float,
+    duration: float,
+) -> Phase:
     """``clients`` keep-alive connections spread over ``processes`` client processes (so the
     client's own GIL is not the bottleneck), each asking for ``path`` in a loop."""
     per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
@@ -287,8 +314,9 @@ def cpu_breakdown(url: str, repeat: int = 40) -> list[tuple[str, float]]:
     less sensitive than throughput to other load on the machine."""
     from webapp import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": "",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": "", "WTF_CSRF_ENABLED": False}
+    )
     anonymous, pensioner = app.test_client(), app.test_client()
     pensioner.post("/auth/login", data={"dp_number": DP, "password": PASSWORD})
     rows = []
@@ -315,8 +343,9 @@ def cpu_breakdown(url: str, repeat: int = 40) -> list[tuple[str, float]]:
 # --- Attestation PDF -------------------------------------------------------------------------
 
 
-def time_pdf(url: str, port: int, cookie: str, year: int,
-             repeat: int) -> dict[str, tuple[float, float | None]]:
+def time_pdf(
+    url: str, port: int, cookie: str, year: int, repeat: int
+) -> dict[str, tuple[float, float | None]]:
     """Attestation render times in ms, (wall clock, CPU): first render (the cached PDF
     cleared each time) and cached; medians of ``repeat``."""
     from sqlmodel import select
@@ -336,8 +365,7 @@ def time_pdf(url: str, port: int, cookie: str, year: int,
         return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
     def median(samples: list[tuple[float, float]]) -> tuple[float, float]:
-        return (statistics.median(w for w, _ in samples),
-                statistics.median(c for _, c in samples))
+        return (statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples))
 
     with app.app_context():  # as in a worker: the job pushes its own request context
         session = get_session()
@@ -350,10 +378,10 @@ def time_pdf(url: str, port: int, cookie: str, year: int,
             return timed(lambda: render_attestation(att.id))
 
         out["first render in a fresh process (imports)"] = uncached()
-        out["first render (cache cleared), median"] = median(
-            [uncached() for _ in range(repeat)])
+        out["first render (cache cleared), median"] = median([uncached() for _ in range(repeat)])
         out["cached: job returns early, median"] = median(
-            [timed(lambda: render_attestation(att.id)) for _ in range(repeat)])
+            [timed(lambda: render_attestation(att.id)) for _ in range(repeat)]
+        )
     app.extensions["db_engine"].dispose()
     download = []
     for _ in range(repeat):
@@ -369,20 +397,28 @@ def time_pdf(url: str, port: int, cookie: str, year: int,
 # --- Report ----------------------------------------------------------------------------------
 
 
-def report(phases: list[Phase], pdf: dict[str, tuple[float, float | None]],
-           cpu: list[tuple[str, float]], args) -> bool:
+def report(
+    phases: list[Phase],
+    pdf: dict[str, tuple[float, float | None]],
+    cpu: list[tuple[str, float]],
+    args,
+) -> bool:
     """Print the tables; True when every aim is met."""
     payments, bare = phases
     ratio = payments.rps / bare.rps
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\ngunicorn -w {args.workers} -k gthread --threads {args.threads}, "
-          f"{args.clients} concurrent keep-alive clients, {args.duration:.0f} s per phase, "
-          f"{os.cpu_count()} CPUs shared by server, client and PostgreSQL "
-          f"(load average {load})\n")
+    print(
+        f"\ngunicorn -w {args.workers} -k gthread --threads {args.threads}, "
+        f"{args.clients} concurrent keep-alive clients, {args.duration:.0f} s per phase, "
+        f"{os.cpu_count()} CPUs shared by server, client and PostgreSQL "
+        f"(load average {load})\n"
+    )
     print(f"{'route':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'requests':>10}{'errors':>8}")
     for ph in phases:
-        print(f"{ph.name:<34}{ph.rps:>9.0f}{ph.p50_ms:>9.1f}{ph.p95_ms:>9.1f}"
-              f"{ph.requests:>10}{ph.errors:>8}")
+        print(
+            f"{ph.name:<34}{ph.rps:>9.0f}{ph.p50_ms:>9.1f}{ph.p95_ms:>9.1f}"
+            f"{ph.requests:>10}{ph.errors:>8}"
+        )
     print(f"{'ratio payments / bare':<34}{ratio:>9.0%}")
     print(f"\n{'in-process CPU per request':<46}{'ms':>8}")
     for name, ms in cpu:
@@ -418,8 +454,11 @@ def main(argv: list[str] | None = None) -> int:
     server, url = create_database()
     proc = None
     try:
-        print(f"database {url.rsplit('/', 1)[1]}: migrating, seeding "
-              f"{YEARS_OF_PAYMENTS * 12} monthly payments", flush=True)
+        print(
+            f"database {url.rsplit('/', 1)[1]}: migrating, seeding "
+            f"{YEARS_OF_PAYMENTS * 12} monthly payments",
+            flush=True,
+        )
         year = migrate_and_seed(url)
         port = free_port()
         with tempfile.TemporaryDirectory(prefix="dv-bench-") as tmp:
@@ -431,8 +470,18 @@ def main(argv: list[str] | None = None) -> int:
                 ("/healthz (bare route)", "/healthz", ""),
             ):
                 print(f"loading {path} ...", flush=True)
-                phases.append(load(port, name, path, cookie_used, args.clients,
-                                   args.client_processes, args.warmup, args.duration))
+                phases.append(
+                    load(
+                        port,
+                        name,
+                        path,
+                        cookie_used,
+                        args.clients,
+                        args.client_processes,
+                        args.warmup,
+                        args.duration,
+                    )
+                )
             print("timing the attestation PDF ...", flush=True)
             pdf = time_pdf(url, port, cookie, year, args.pdf_repeat)
         stop(proc)
