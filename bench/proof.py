@@ -48,7 +48,7 @@ def main() -> None:
     from webapp import create_app
     from webapp.db import get_session
     from webapp.models import Pensioner, utcnow
-    from webapp.services import demo, proof_of_life
+    from webapp.services import demo, proof_of_life, proof_store
 
     db_file = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     app = create_app(
@@ -67,7 +67,7 @@ def main() -> None:
         demo.seed(session)
         pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
         started = time.perf_counter()
-        proof_of_life.set_reference(session, pensioner, proof_of_life.astronaut_jpeg(), "demo")
+        proof_store.set_reference(session, pensioner, proof_store.astronaut_jpeg(), "demo")
         enrol = time.perf_counter() - started
         files = [("image/jpeg", f) for f in frames]
         for _ in range(args.runs + 1):  # the first run warms the models up
@@ -83,7 +83,7 @@ def main() -> None:
             decisions.append(result["decision"])
         later = utcnow() + timedelta(days=app.config["PROOF_DISPUTE_DAYS"] + 1)
         t0 = time.perf_counter()
-        purged = proof_of_life.purge_frames(session, now=later)
+        purged = proof_store.purge_frames(session, now=later)
         purge.append(time.perf_counter() - t0)
 
     rows = [

@@ -13,14 +13,14 @@ from datetime import date
 def run_daily(today: str | None = None) -> dict:
     """Reminders, suspensions, purge and lost-job recovery for ``today`` (ISO date)."""
     from webapp.db import get_session
-    from webapp.services import campaigns, proof_of_life
+    from webapp.services import campaigns, proof_of_life, proof_store
 
     session = get_session()
     day = date.fromisoformat(today) if today else campaigns.local_today()
     campaign = campaigns.campaign_for(session, day)
     reminded = campaigns.send_reminders(session, day)
     suspended = campaigns.suspend_late(session, day)
-    purged = proof_of_life.purge_frames(session)
+    purged = proof_store.purge_frames(session)
     recovered = proof_of_life.recover_stale(session)
     return {
         "day": day.isoformat(),

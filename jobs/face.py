@@ -16,7 +16,7 @@ def check_attempt(attempt_id: int) -> dict:
     """Decide the attempt; returns ``{"attempt_id", "decision", "reasons"}``."""
     from webapp.db import get_session
     from webapp.services import proof_of_life
-    from webapp.services.proof_of_life import ProofError
+    from webapp.services.proof_store import ProofError
 
     try:
         return proof_of_life.decide_attempt(get_session(), attempt_id)

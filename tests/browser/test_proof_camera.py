@@ -57,7 +57,7 @@ def _enrol(app) -> None:
 
     from webapp.db import engine, get_session
     from webapp.models import Pensioner
-    from webapp.services import demo, proof_of_life
+    from webapp.services import demo, proof_store
 
     with app.app_context():
         with engine().begin() as conn:
@@ -65,7 +65,7 @@ def _enrol(app) -> None:
         session = get_session()
         demo.seed(session)
         p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
-        proof_of_life.set_reference(session, p, proof_of_life.astronaut_jpeg(), "demo")
+        proof_store.set_reference(session, p, proof_store.astronaut_jpeg(), "demo")
 
 
 @pytest.fixture(scope="module")

@@ -84,14 +84,14 @@ def enrolled(app, demo, astronaut_template):
     import face_engine
     from webapp.db import get_session
     from webapp.models import FaceReference, Pensioner
-    from webapp.services import proof_of_life
+    from webapp.services import proof_store
 
     with app.app_context():
         session = get_session()
         p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
         sealed = face_engine.encrypt_template(
             astronaut_template,
-            proof_of_life.template_key(),
+            proof_store.template_key(),
             associated_data=f"pensioner:{p.id}".encode(),
         )
         session.add(FaceReference(pensioner_id=p.id, template=sealed, source="demo"))

@@ -86,7 +86,7 @@ def test_frames_are_stored_encrypted_until_the_dispute_window_ends(
 
     from webapp.db import get_session
     from webapp.models import utcnow
-    from webapp.services import proof_of_life
+    from webapp.services import proof_store
 
     frames = moving_burst(astronaut)
     proof.attest_with(frames)
@@ -95,8 +95,8 @@ def test_frames_are_stored_encrypted_until_the_dispute_window_ends(
     assert attempt.frames_purge_after - attempt.decided_at == timedelta(days=30)
     with app.app_context():
         session = get_session()
-        assert proof_of_life.purge_frames(session, now=utcnow() + timedelta(days=29)) == 0
-        assert proof_of_life.purge_frames(session, now=utcnow() + timedelta(days=31)) == 1
+        assert proof_store.purge_frames(session, now=utcnow() + timedelta(days=29)) == 0
+        assert proof_store.purge_frames(session, now=utcnow() + timedelta(days=31)) == 1
     [attempt] = _attempts(app)
     assert attempt.frames is None and attempt.frames_purged_at is not None
 

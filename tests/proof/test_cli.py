@@ -17,9 +17,9 @@ def test_demo_reference_gives_the_demo_pensioner_a_face(app, runner, demo, db):
     assert row.source == "demo" and len(row.template) > 1000  # encrypted, not a photo
 
     with app.app_context():
-        from webapp.services import proof_of_life
+        from webapp.services import proof_store
 
-        assert proof_of_life.reference_template(row).shape == (128,)
+        assert proof_store.reference_template(row).shape == (128,)
 
 
 def test_demo_reference_refuses_an_unknown_pensioner(runner, demo):
@@ -50,11 +50,11 @@ def test_face_commands_are_registered(runner):
 def test_production_refuses_to_derive_the_template_key(app, monkeypatch):
     import pytest
 
-    from webapp.services import proof_of_life
+    from webapp.services import proof_store
 
     monkeypatch.setenv("APP_ENV", "production")
     with app.app_context(), pytest.raises(RuntimeError, match="TEMPLATE_KEY"):
-        proof_of_life.template_key()
-    app.config["TEMPLATE_KEY"] = proof_of_life.new_template_key()
+        proof_store.template_key()
+    app.config["TEMPLATE_KEY"] = proof_store.new_template_key()
     with app.app_context():
-        assert len(proof_of_life.template_key()) == 32
+        assert len(proof_store.template_key()) == 32

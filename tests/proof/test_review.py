@@ -21,7 +21,7 @@ def _grey_zone_attempt(app, astronaut) -> int:
 
 def _add_attempt(db, astronaut) -> int:
     from webapp.models import utcnow
-    from webapp.services import campaigns, proof_of_life
+    from webapp.services import campaigns, proof_store
 
     p = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
     p.payment_status = "suspended"
@@ -40,7 +40,7 @@ def _add_attempt(db, astronaut) -> int:
         distance=0.55,
         liveness={"passed": True},
         frame_count=len(frames),
-        frames=proof_of_life.encrypt_frames(frames, challenge.nonce),
+        frames=proof_store.encrypt_frames(frames, challenge.nonce),
     )
     db.add(attempt)
     db.commit()

@@ -46,7 +46,7 @@ def rq_proof(rq_app, astronaut_template):
     import face_engine
     from webapp.db import get_session
     from webapp.models import FaceReference, Pensioner
-    from webapp.services import demo, proof_of_life
+    from webapp.services import demo, proof_store
 
     with rq_app.app_context():
         session = get_session()
@@ -54,7 +54,7 @@ def rq_proof(rq_app, astronaut_template):
         p = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
         sealed = face_engine.encrypt_template(
             astronaut_template,
-            proof_of_life.template_key(),
+            proof_store.template_key(),
             associated_data=f"pensioner:{p.id}".encode(),
         )
         session.add(FaceReference(pensioner_id=p.id, template=sealed, source="demo"))

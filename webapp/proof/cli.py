@@ -32,9 +32,9 @@ def daily(today: str | None, enqueue: bool) -> None:
 @proof_cli.command("purge")
 def purge() -> None:
     """Delete the frames of attempts past the dispute window."""
-    from ..services import proof_of_life
+    from ..services import proof_store
 
-    click.echo(f"{proof_of_life.purge_frames(get_session())} attempt(s) purged")
+    click.echo(f"{proof_store.purge_frames(get_session())} attempt(s) purged")
 
 
 @proof_cli.command("demo-reference")
@@ -45,7 +45,7 @@ def demo_reference(dp_number: str, image: str | None) -> None:
     import face_engine
 
     from ..models import Pensioner
-    from ..services import proof_of_life
+    from ..services import proof_store
 
     session = get_session()
     pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == dp_number)).first()
@@ -56,9 +56,9 @@ def demo_reference(dp_number: str, image: str | None) -> None:
         with open(image, "rb") as handle:
             picture = handle.read()
     else:
-        picture = proof_of_life.astronaut_jpeg()
+        picture = proof_store.astronaut_jpeg()
     try:
-        proof_of_life.set_reference(session, pensioner, picture, "demo")
+        proof_store.set_reference(session, pensioner, picture, "demo")
     except face_engine.FaceEngineError as exc:
         click.echo(f"refused: {exc.code}: {exc.message_en}", err=True)
         sys.exit(1)

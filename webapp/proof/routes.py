@@ -15,7 +15,7 @@ from ..models import ProofAttempt
 from ..render import render_page
 from ..services import campaigns
 from ..services import proof_of_life as svc
-from ..services.proof_of_life import ProofError
+from ..services.proof_store import ProofError
 from . import bp
 from .messages import action_text, reason_text
 

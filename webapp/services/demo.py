@@ -221,7 +221,7 @@ def _demo_face_reference(session: Session) -> None:
 
     if not current_app.config.get("DEMO"):
         return
-    from . import proof_of_life
+    from . import proof_store
 
     first = session.exec(select(Pensioner).where(Pensioner.dp_number == PENSIONERS[0][0])).one()
-    proof_of_life.set_reference(session, first, proof_of_life.astronaut_jpeg(), "demo")
+    proof_store.set_reference(session, first, proof_store.astronaut_jpeg(), "demo")

@@ -11,9 +11,9 @@ from ..db import get_session
 from ..models import LivenessChallenge, Pensioner, ProofAttempt
 from ..proof.messages import reason_text
 from ..render import render_page
-from ..services import audit
-from ..services import proof_of_life as svc
-from ..services.proof_of_life import ProofError
+from ..services import audit, proof_store
+from ..services import proof_review as review_svc
+from ..services.proof_store import ProofError
 from . import bp
 
 
@@ -26,7 +26,7 @@ def review_queue():
     status = 200
     if request.method == "POST":
         try:
-            done = svc.attest_at_agency(
+            done = review_svc.attest_at_agency(
                 session,
                 request.form.get("dp_number", ""),
                 staff_id=current_user.id,
@@ -40,7 +40,7 @@ def review_queue():
         "staff/review.html",
         status=status,
         title=_l("Vérifications à faire"),
-        items=svc.review_queue(session),
+        items=review_svc.review_queue(session),
         error=error,
         done=done,
         form=request.form,
@@ -85,7 +85,7 @@ def review_attempt(attempt_id: int):
     if action not in ("approve", "reject"):
         abort(400)
     try:
-        svc.review(
+        review_svc.review(
             session,
             attempt_id,
             staff_id=current_user.id,
@@ -109,7 +109,7 @@ def review_frame(attempt_id: int, index: int):
         abort(404)
     challenge = session.get(LivenessChallenge, attempt.challenge_id)
     try:
-        data = svc.frame_as_data(attempt, challenge, index)
+        data = proof_store.frame_as_data(attempt, challenge, index)
     except ProofError:
         abort(404)
     response = make_response(data)

@@ -1,0 +1,122 @@
+"""Human decisions on proof of life: the grey-zone review queue and agency visits.
+
+Every decision is made by a named adviser with a reason, audited, and told to
+the pensioner; an approval or an agency visit attests for the campaign (and
+reinstates a suspended payment).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from ..models import Pensioner, ProofAttempt, utcnow
+from ..models.proof import Decision
+from . import audit, campaigns
+from . import pensioners as pensioner_svc
+from .proof_of_life import _campaign
+from .proof_store import ProofError
+
+
+def review_queue(session: Session) -> list[tuple[ProofAttempt, Pensioner]]:
+    """Grey-zone attempts waiting for a human decision, oldest first."""
+    rows = session.exec(
+        select(ProofAttempt, Pensioner)
+        .join(Pensioner, col(Pensioner.id) == ProofAttempt.pensioner_id)
+        .where(ProofAttempt.decision == Decision.REVIEW.value)
+        .where(col(ProofAttempt.review_decision).is_(None))
+        .order_by(col(ProofAttempt.created_at))
+    ).all()
+    return list(rows)
+
+
+def review(
+    session: Session, attempt_id: int, *, staff_id: int, approve: bool, reason: str, ip=None
+) -> ProofAttempt:
+    """An adviser approves (= attested) or rejects a grey-zone attempt, with a reason."""
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ProofError("review_reason_required")
+    attempt = session.get(ProofAttempt, attempt_id)
+    if attempt is None or attempt.decision != Decision.REVIEW.value:
+        raise ProofError("attempt_not_found")
+    if attempt.review_decision is not None:
+        raise ProofError("already_reviewed")
+    attempt.reviewer_id, attempt.reviewed_at = staff_id, utcnow()
+    attempt.review_decision = "approved" if approve else "rejected"
+    attempt.review_reason = reason[:500]
+    audit.record(
+        session,
+        "proof_review_" + attempt.review_decision,
+        actor_type="staff",
+        actor_id=staff_id,
+        target_type="pensioner",
+        target_id=attempt.pensioner_id,
+        ip=ip,
+        attempt_id=attempt.id,
+        reason=attempt.review_reason,
+    )
+    # Worded in French, the fund's language, until the alert list knows this kind.
+    pensioner_svc.add_alert(
+        session,
+        attempt.pensioner_id,
+        "pol_review_" + attempt.review_decision,
+        title="Preuve de vie vérifiée" if approve else "Preuve de vie non acceptée",
+        body=(
+            "Un conseiller a confirmé votre preuve de vie. Merci."
+            if approve
+            else "Un conseiller n'a pas pu confirmer votre identité. Recommencez ou "
+            "prenez rendez-vous en agence."
+        ),
+    )
+    if approve:
+        pensioner = session.get(Pensioner, attempt.pensioner_id)
+        campaigns.attest(
+            session,
+            pensioner,
+            _campaign(session, attempt),
+            attempt_id=attempt.id,
+            method="review",
+            actor_type="staff",
+            actor_id=staff_id,
+        )
+    session.commit()
+    return attempt
+
+
+def attest_at_agency(
+    session: Session, dp_number: str, *, staff_id: int, document: str, ip=None
+) -> Pensioner:
+    """An adviser saw the pensioner in person with an identity document: attested."""
+    document = (document or "").strip()
+    if len(document) < 3:
+        raise ProofError("review_reason_required")
+    pensioner = session.exec(
+        select(Pensioner).where(Pensioner.dp_number == (dp_number or "").strip().upper())
+    ).first()
+    if pensioner is None:
+        raise ProofError("pensioner_not_found")
+    campaign = campaigns.campaign_for(session, campaigns.local_today())
+    audit.record(
+        session,
+        "proof_agency_visit",
+        actor_type="staff",
+        actor_id=staff_id,
+        target_type="pensioner",
+        target_id=pensioner.id,
+        ip=ip,
+        document=document[:200],
+        campaign=campaign.quarter,
+    )
+    if not campaigns.attest(
+        session,
+        pensioner,
+        campaign,
+        attempt_id=None,
+        method="agency",
+        actor_type="staff",
+        actor_id=staff_id,
+    ):
+        session.rollback()
+        raise ProofError("already_attested")
+    session.commit()
+    return pensioner
