@@ -178,3 +178,11 @@ def test_reasons_fall_back_to_the_engines_english(app):
     with app.test_request_context():
         session["lang"] = "en"
         assert reason_text("still_face").startswith("No movement was seen")
+
+
+def test_the_screens_render_right_to_left_in_arabic(client, auth, demo):
+    auth.login("DP100002", "Demo2026!")  # a pensioner who reads Arabic
+    for url in ("/space/proof/", "/space/proof/camera", "/space/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'dir="rtl"' in response.get_data(as_text=True)
