@@ -22,6 +22,7 @@ import face_engine
 
 from ..i18n import LOCAL_TZ
 from ..models import (
+    Campaign,
     JobRecord,
     LivenessChallenge,
     Pensioner,
@@ -289,16 +290,15 @@ def decide_attempt(session: Session, attempt_id: int) -> dict:
         reasons=values["reasons"],
     )
     if decision == Decision.MATCH:
-        campaign = _campaign(session, attempt)
+        campaign = campaign_of(session, attempt)
         campaigns.attest(session, pensioner, campaign, attempt_id=attempt.id, method="selfie")
     session.commit()
     log.info("attempt %s decided: %s %s", attempt.id, decision.value, values["reasons"])
     return _summary(attempt)
 
 
-def _campaign(session: Session, attempt: ProofAttempt):
-    from ..models import Campaign
-
+def campaign_of(session: Session, attempt: ProofAttempt) -> Campaign:
+    """The campaign an attempt counts for."""
     return session.get(Campaign, attempt.campaign_id)
 
 

@@ -13,7 +13,7 @@ from ..models import Pensioner, ProofAttempt, utcnow
 from ..models.proof import Decision
 from . import audit, campaigns
 from . import pensioners as pensioner_svc
-from .proof_of_life import _campaign
+from .proof_of_life import campaign_of
 from .proof_store import ProofError
 
 
@@ -73,7 +73,7 @@ def review(
         campaigns.attest(
             session,
             pensioner,
-            _campaign(session, attempt),
+            campaign_of(session, attempt),
             attempt_id=attempt.id,
             method="review",
             actor_type="staff",
