@@ -153,3 +153,20 @@ def test_an_adviser_records_an_agency_visit(app, client, auth, demo, db):
     assert event.detail["document"] == "CIN BE123" and event.actor_type == "staff"
     twice = client.post("/staff/review", data={"dp_number": "DP100003", "document": "CIN BE123"})
     assert "déjà attesté" in html.unescape(twice.get_data(as_text=True))
+
+
+def test_a_selfie_waiting_for_review_is_not_suspended_for_the_funds_delay(app, enrolled, astronaut):
+    from webapp.db import get_session
+    from webapp.services import campaigns
+
+    attempt_id = _grey_zone_attempt(app, astronaut)
+    with app.app_context():
+        session = get_session()
+        attempt = session.get(ProofAttempt, attempt_id)
+        deadline = campaigns.campaign_for(session, date.today()).deadline
+        after = deadline.replace(day=deadline.day + 1)
+        suspended = campaigns.suspend_late(session, after)
+        assert "DP100001" not in suspended and len(suspended) == 4
+        assert attempt.decision == "review"
+        row = campaigns.status_row(session, attempt.pensioner_id, attempt.campaign_id)
+        assert row is None or row.suspended_at is None  # not counted as late

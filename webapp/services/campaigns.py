@@ -183,20 +183,38 @@ def _active_pensioners(session: Session) -> list[Pensioner]:
     )
 
 
+def _awaiting_review(session: Session, campaign_id: int) -> list[int]:
+    from ..models import ProofAttempt
+
+    return list(
+        session.exec(
+            select(ProofAttempt.pensioner_id).where(
+                ProofAttempt.campaign_id == campaign_id,
+                ProofAttempt.decision == "review",
+                ProofAttempt.review_decision.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    )
+
+
 def suspend_late(session: Session, today: date) -> list[str]:
     """After the deadline, suspend every active account not attested. Idempotent.
 
     A pensioner is suspended at most once per campaign (``suspended_at``), so
-    a payment an adviser restored by hand is not suspended again by a re-run.
-    Returns the DP numbers suspended by this run.
+    a payment an adviser restored by hand is not suspended again by a re-run;
+    one whose selfie waits for an adviser's review is not suspended for the
+    fund's delay. Returns the DP numbers suspended by this run.
     """
     campaign = campaign_for(session, today)
     if today <= campaign.deadline:
         return []
+    waiting = set(_awaiting_review(session, campaign.id))
     done = []
     for pensioner in _active_pensioners(session):
         row = status_row(session, pensioner.id, campaign.id)
         if row is not None and (row.attested_at is not None or row.suspended_at is not None):
+            continue
+        if pensioner.id in waiting:
             continue
         row = _status_for_update(session, pensioner.id, campaign.id)
         row.suspended_at = utcnow()
