@@ -81,6 +81,23 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.get_by_role("link", name="Mes paiements de pension")).to_be_visible()
 
 
+def test_guide_read_online_is_kept_in_the_readers_language(page, context):
+    page.goto("/guide/")
+    wait_for_service_worker(page)
+    page.locator("button[lang=ar]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    # The anonymous Arabic copy replaces the French one precached at install.
+    shell_guide_lang = """async () => {
+      const hit = await caches.match('/guide/', { ignoreVary: true });
+      return hit ? (/<html lang="(\\w+)"/.exec(await hit.text()) || [])[1] : null;
+    }"""
+    assert wait_until(lambda: page.evaluate(shell_guide_lang) == "ar")
+    context.set_offline(True)
+    page.goto("/guide/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#offline-banner")).to_be_visible()
+
+
 def test_failed_htmx_request_shows_the_offline_banner(page, context):
     _open_payments_online(page)
     expect(page.locator("#offline-banner")).to_be_hidden()

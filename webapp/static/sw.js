@@ -187,9 +187,15 @@ async function keepPrivate(request, key, response) {
   await cache.put(key, response);
 }
 
-async function networkFirst(request) {
+async function networkFirst(event) {
+  const request = event.request;
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    if (!isHtmx(request) && SHELL.includes(new URL(request.url).pathname) &&
+        response.status === 200 && response.type === "basic" && !response.redirected) {
+      event.waitUntil(refreshShellPage(request, response.clone()));
+    }
+    return response;
   } catch (err) {
     if (!isHtmx(request)) {
       const shell = await caches.open(SHELL_CACHE);
@@ -198,6 +204,16 @@ async function networkFirst(request) {
     }
     return offlineFallback(request);
   }
+}
+
+// A shell page (guide, offline page) seen online replaces the stored copy, so
+// it stays current and in the visitor's language, but only an anonymous copy:
+// the shell is shared by everyone who uses this phone.
+async function refreshShellPage(request, response) {
+  const html = await response.clone().text();
+  if (!/<body[^>]*\sdata-user=""/.test(html)) return;
+  const cache = await caches.open(SHELL_CACHE);
+  await cache.put(new URL(request.url).pathname, response);
 }
 
 async function staleWhileRevalidate(event) {
@@ -240,6 +256,6 @@ self.addEventListener("fetch", (event) => {
   } else if (PRIVATE_PAGES.some((re) => re.test(path))) {
     event.respondWith(privatePage(event));
   } else if (request.mode === "navigate" || isHtmx(request)) {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event));
   }
 });
