@@ -29,6 +29,7 @@ bench: translations
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/face.py
 	$(BIN)/python bench/nfc.py
+	$(BIN)/python bench/proof.py
 
 worker: setup
 	$(FLASK) jobs worker

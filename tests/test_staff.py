@@ -93,3 +93,10 @@ def test_admin_deactivates_an_account_which_ends_its_session(app, demo, db):
     )
     assert "propre compte" in page.data.decode()
     assert admin.get("/staff/").status_code == 200
+
+
+def test_staff_navigation_leads_to_the_review_queue(client, demo, auth):
+    auth.staff_login()
+    page = client.get("/staff/").data.decode()
+    assert 'href="/staff/review"' in page
+    assert client.get("/staff/review").status_code == 200

@@ -55,7 +55,8 @@ def review(
         attempt_id=attempt.id,
         reason=attempt.review_reason,
     )
-    # Worded in French, the fund's language, until the alert list knows this kind.
+    # The alert list words this kind in the reader's language; the French text stays
+    # as a fallback for other readers of the row (exports, the staff view).
     pensioner_svc.add_alert(
         session,
         attempt.pensioner_id,
