@@ -23,7 +23,6 @@ test: translations
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check webapp jobs tests/*.py
 
 bench: translations
 	$(BIN)/python bench/web.py
