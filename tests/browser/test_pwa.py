@@ -262,6 +262,18 @@ def test_manifest_makes_the_app_installable(profile_context):
     ):
         png = page.request.get(icons[(sizes, purpose)])
         assert png.ok and Image.open(io.BytesIO(png.body())).size == (size, size)
+    # Maskable: full bleed (no transparent corner), the drawing inside the safe circle.
+    maskable = Image.open(io.BytesIO(page.request.get(icons[("512x512", "maskable")]).body()))
+    rgba = maskable.convert("RGBA")
+    assert all(rgba.getpixel(corner)[3] == 255 for corner in ((0, 0), (511, 0), (0, 511)))
+    background = rgba.getpixel((0, 0))
+    drawn = [
+        (x, y)
+        for x in range(0, 512, 4)
+        for y in range(0, 512, 4)
+        if rgba.getpixel((x, y)) != background
+    ]
+    assert drawn and all((x - 256) ** 2 + (y - 256) ** 2 <= (0.4 * 512) ** 2 for x, y in drawn)
 
     page.goto("/")
     wait_for_service_worker(page)
