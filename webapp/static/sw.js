@@ -66,19 +66,35 @@ async function currentUser() {
   return hit ? hit.text() : "";
 }
 
-async function setUser(key) {
-  const previous = await currentUser();
-  if (previous === key) return;
-  await forgetUser();
+// Changes to whose cache is current run one at a time: a page's message and
+// the copy of that same page must not interleave and delete each other's work.
+let userQueue = Promise.resolve();
+function serially(task) {
+  const run = userQueue.then(task, task);
+  userQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function switchUser(key) {
+  if ((await currentUser()) === key) return;
+  await dropUserCaches();
   const meta = await caches.open(META_CACHE);
   await meta.put(USER_KEY_URL, new Response(key));
 }
 
-async function forgetUser() {
+async function dropUserCaches() {
   for (const name of await caches.keys()) {
     if (name.startsWith(USER_PREFIX)) await caches.delete(name);
   }
   await caches.delete(META_CACHE);
+}
+
+function setUser(key) {
+  return serially(() => switchUser(key));
+}
+
+function forgetUser() {
+  return serially(dropUserCaches);
 }
 
 self.addEventListener("message", (event) => {
@@ -172,19 +188,21 @@ async function privatePage(event) {
 }
 
 async function keepPrivate(request, key, response) {
-  let user = await currentUser();
+  // A full page names its owner (data-user on <body>); trust that over the
+  // last message so another user's page never lands in the wrong cache.
+  let owner = null;
   if (!isHtmx(request)) {
-    // A full page names its owner (data-user on <body>); trust that over the
-    // last message so another user's page never lands in the wrong cache.
-    const html = await response.clone().text();
-    const match = /<body[^>]*\sdata-user="([0-9a-f]*)"/.exec(html);
-    const owner = match ? match[1] : "";
-    if (owner && owner !== user) await setUser(owner);
-    user = owner;
+    const match = /<body[^>]*\sdata-user="([0-9a-f]*)"/.exec(await response.clone().text());
+    owner = match ? match[1] : "";
+    if (!owner) return;
   }
-  if (!user) return;
-  const cache = await caches.open(USER_PREFIX + user);
-  await cache.put(key, response);
+  await serially(async () => {
+    if (owner) await switchUser(owner);
+    const user = await currentUser();
+    if (!user) return;  // logged out meanwhile
+    const cache = await caches.open(USER_PREFIX + user);
+    await cache.put(key, response);
+  });
 }
 
 async function networkFirst(event) {
