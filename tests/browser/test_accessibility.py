@@ -97,6 +97,7 @@ def _visit_all(page, verify_code: str) -> list[str]:
     page.get_by_role(
         "button", name=page.locator("form[action='/auth/logout'] button").inner_text()
     ).click()
+    page.wait_for_url("**/?logged_out=1")
     page.goto("/auth/login")
     problems += _audit(page, "/auth/login")
     page.locator("form:has(#password) button[type=submit]").click()

@@ -109,35 +109,39 @@ def test_pensioner_edits_contact_details(page, live_server):
     login(page)
     page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes coordonnées")
-    email = page.get_by_label("Adresse e-mail")
-    save = page.get_by_role("button", name="Enregistrer")
 
-    email.fill("pas-une-adresse")
-    save.click()
-    error = page.locator("#email-error")
-    expect(error).to_contain_text("Adresse e-mail invalide")
-    expect(page.get_by_label("Adresse e-mail")).to_have_attribute("aria-invalid", "true")
-    assert "email-error" in page.get_by_label("Adresse e-mail").get_attribute("aria-describedby")
+    def save() -> int:
+        """Press "Enregistrer" and wait for the server's answer (swapped in by htmx)."""
+        with page.expect_response(
+            lambda r: r.url.endswith("/space/contact") and r.request.method == "POST"
+        ) as answer:
+            page.get_by_role("button", name="Enregistrer").click()
+        return answer.value.status
+
+    page.get_by_label("Adresse e-mail").fill("pas-une-adresse")
+    assert save() == 422
+    expect(page.locator("#email-error")).to_contain_text("Adresse e-mail invalide")
+    email = page.get_by_label("Adresse e-mail")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    assert "email-error" in email.get_attribute("aria-describedby")
 
     page.get_by_label("Adresse e-mail").fill("nouvelle@example.ma")
-    save.click()
+    assert save() == 422
     expect(page.locator("#password-error")).to_contain_text("mot de passe")
-    assert (
-        live_server.sql("SELECT email FROM pensioner WHERE dp_number='DP100001'")[0][0]
-        == "m.benani@example.ma"
-    )
+    stored = live_server.sql("SELECT email FROM pensioner WHERE dp_number='DP100001'")
+    assert stored == [("m.benani@example.ma",)]
 
     page.get_by_label("Adresse e-mail").fill("m.benani@example.ma")
     page.get_by_label("Ville").fill("Rabat")
     page.get_by_label("Nombre d'enfants").fill("3")
-    save.click()
+    assert save() == 200
     expect(page.locator(".flash-success")).to_contain_text("Vos coordonnées ont été enregistrées")
-    row = live_server.sql("SELECT city, children FROM pensioner WHERE dp_number='DP100001'")[0]
-    assert tuple(row) == ("Rabat", 3)
+    row = live_server.sql("SELECT city, children FROM pensioner WHERE dp_number='DP100001'")
+    assert row == [("Rabat", 3)]
 
     page.get_by_label("Adresse e-mail").fill("nouvelle@example.ma")
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    save.click()
+    assert save() == 200
     expect(page.locator(".flash-success")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Adresse e-mail")).to_have_value("nouvelle@example.ma")
