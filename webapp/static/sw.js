@@ -15,6 +15,8 @@
    - Staff pages are never cached. */
 "use strict";
 
+// Bump on every deploy that changes the shell: it renames the shell cache and
+// makes the browser see a new worker, which the page then offers to install.
 const VERSION = "2026-11-29.1";
 const SHELL_CACHE = "dialvie-shell-" + VERSION;
 const USER_PREFIX = "dialvie-user-";
