@@ -1,5 +1,10 @@
 """Landing page, user guide, attestation verification, language switch, PWA files."""
 
+import functools
+import hashlib
+import re
+from pathlib import Path
+
 from flask import (
     abort,
     current_app,
@@ -7,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -143,11 +147,45 @@ def manifest():
 
 @bp.route("/sw.js")
 def service_worker():
-    """The service worker, served from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder, "sw.js", max_age=0)
+    """The service worker, served from the root so its scope is the whole app.
+
+    Its VERSION gets a digest of the shell's files, so a deploy that changes
+    them installs a new worker (and offers the update) without a manual bump.
+    """
+    response = current_app.response_class(
+        _versioned_sw(current_app.static_folder, _template_folder()),
+        mimetype="text/javascript",
+    )
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _template_folder() -> str:
+    return str(Path(current_app.root_path) / (current_app.template_folder or "templates"))
+
+
+@functools.lru_cache(maxsize=4)
+def _versioned_sw(static_folder: str, template_folder: str) -> str:
+    static, templates = Path(static_folder), Path(template_folder)
+    digest = hashlib.sha256()
+    shell = [
+        *static.glob("css/*.css"),
+        *static.glob("js/*.js"),
+        *static.glob("icons/*"),
+        *templates.glob("public/*.html"),
+        templates / "base.html",
+    ]
+    for path in sorted(shell):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    source = (static / "sw.js").read_text(encoding="utf-8")
+    return re.sub(
+        r'const VERSION = "([^"]*)";',
+        lambda m: f'const VERSION = "{m.group(1)}-{digest.hexdigest()[:10]}";',
+        source,
+        count=1,
+    )
 
 
 @bp.route("/healthz")
