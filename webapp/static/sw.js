@@ -15,8 +15,10 @@
    - Staff pages are never cached. */
 "use strict";
 
-// Bump on every deploy that changes the shell: it renames the shell cache and
-// makes the browser see a new worker, which the page then offers to install.
+// The /sw.js route appends a digest of the shell's files to this value, so a
+// deploy that changes the shell renames the shell cache and the browser sees a
+// new worker, which the page then offers to install. Bump it by hand only to
+// force a new worker when the shell did not change.
 const VERSION = "2026-11-29.1";
 const SHELL_CACHE = "dialvie-shell-" + VERSION;
 const USER_PREFIX = "dialvie-user-";
