@@ -169,16 +169,14 @@ def _template_folder() -> str:
 def _versioned_sw(static_folder: str, template_folder: str) -> str:
     static, templates = Path(static_folder), Path(template_folder)
     digest = hashlib.sha256()
-    shell = [
-        *static.glob("css/*.css"),
-        *static.glob("js/*.js"),
-        *static.glob("icons/*"),
-        *templates.glob("public/*.html"),
-        templates / "base.html",
-    ]
-    for path in sorted(shell):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    # Relative names in a fixed order: the digest must not depend on where the
+    # app is installed.
+    shell = [(static, p) for p in ("css/*.css", "js/*.js", "icons/*")]
+    shell += [(templates, p) for p in ("public/*.html", "base.html")]
+    for root, pattern in shell:
+        for path in sorted(root.glob(pattern)):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     source = (static / "sw.js").read_text(encoding="utf-8")
     return re.sub(
         r'const VERSION = "([^"]*)";',
