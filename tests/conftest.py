@@ -145,3 +145,36 @@ def auth(client):
 def redis_server_url():
     """A real Redis server URL."""
     return redis_url()
+
+
+@pytest.fixture
+def make_rq_app(pg_url, redis_server_url):
+    """Build apps whose jobs go to a real Redis, each on a queue of its own; cleaned up after."""
+    from redis import Redis
+    from rq import Queue
+
+    apps = []
+
+    def make(prefix: str = "test", **overrides):
+        config = {
+            "TESTING": True,
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": redis_server_url,
+            "RQ_QUEUE": f"{prefix}-{uuid.uuid4().hex[:8]}",
+            "PUBLIC_BASE_URL": "http://localhost",
+            **overrides,
+        }
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(redis_server_url)).delete(
+            delete_jobs=True
+        )
+        _truncate(app)
+        app.extensions["db_engine"].dispose()

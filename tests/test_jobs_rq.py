@@ -2,39 +2,19 @@
 
 import subprocess
 import sys
-import uuid
 
 import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlmodel import select
 
-from webapp import create_app
 from webapp.models import Attestation, JobRecord
 
 
 @pytest.fixture
-def rq_app(pg_url, redis_server_url):
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": pg_url,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "REDIS_URL": redis_server_url,
-            "RQ_QUEUE": queue,
-            "PUBLIC_BASE_URL": "http://localhost",
-        }
-    )
-    yield app
-    conn = Redis.from_url(redis_server_url)
-    Queue(queue, connection=conn).delete(delete_jobs=True)
-    from tests.conftest import _truncate
-
-    _truncate(app)
-    app.extensions["db_engine"].dispose()
+def rq_app(make_rq_app):
+    """The app with jobs on Redis, on a queue of its own."""
+    return make_rq_app()
 
 
 def _work(app):

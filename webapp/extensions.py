@@ -1,5 +1,6 @@
 """Every Flask extension object, created unbound and initialised in create_app."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -12,3 +13,8 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def login_ip_limit() -> str:
+    """The per-IP limit on login POSTs (pensioner and staff), from configuration."""
+    return current_app.config["LOGIN_IP_LIMIT"]

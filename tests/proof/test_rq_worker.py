@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 
 import pytest
 from redis import Redis
@@ -12,32 +11,13 @@ from rq import Queue, Worker
 from sqlmodel import select
 
 from tests.proof.conftest import ProofSteps, moving_burst
-from webapp import create_app
 from webapp.models import JobRecord, ProofAttempt
 
 
 @pytest.fixture
-def rq_app(pg_url, redis_server_url):
+def rq_app(make_rq_app):
     """The app with jobs on Redis, on a queue of its own."""
-    queue = f"proof-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": pg_url,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "REDIS_URL": redis_server_url,
-            "RQ_QUEUE": queue,
-            "PROOF_LIVENESS_REQUIRED": False,
-        }
-    )
-    yield app
-    Queue(queue, connection=Redis.from_url(redis_server_url)).delete(delete_jobs=True)
-    from tests.conftest import _truncate
-
-    _truncate(app)
-    app.extensions["db_engine"].dispose()
+    return make_rq_app("proof", PROOF_LIVENESS_REQUIRED=False)
 
 
 @pytest.fixture

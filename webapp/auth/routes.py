@@ -1,13 +1,13 @@
 """Pensioner login with DP number and password, logout, forced password change."""
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..db import get_session
 from ..errors import InvalidCredentials, LoginThrottled, WrongPassword
-from ..extensions import limiter
+from ..extensions import limiter, login_ip_limit
 from ..render import render_page, safe_next
 from ..services import auth as auth_service
 from . import bp
@@ -15,12 +15,8 @@ from .forms import ChangePasswordForm, LoginForm
 from .users import end_session, pensioner_required, start_session
 
 
-def _login_ip_limit() -> str:
-    return current_app.config["LOGIN_IP_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 def login():
     """DP number + password; a growing delay after repeated failures."""
     if current_user.is_authenticated and current_user.is_pensioner:

@@ -1,6 +1,6 @@
 """Staff login, pensioner search and the pensioner's file. Every action is audited."""
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from ..auth.forms import StaffLoginForm
 from ..auth.users import end_session, staff_required, start_session
 from ..db import get_session
 from ..errors import InvalidCredentials, LoginThrottled
-from ..extensions import limiter
+from ..extensions import limiter, login_ip_limit
 from ..models import Pensioner
 from ..render import render_page, safe_next
 from ..services import audit
@@ -16,10 +16,6 @@ from ..services import auth as auth_service
 from ..services import pensioners as pensioner_svc
 from ..services import staff as svc
 from . import bp
-
-
-def _login_ip_limit() -> str:
-    return current_app.config["LOGIN_IP_LIMIT"]
 
 
 def log_action(action: str, **kwargs) -> None:
@@ -36,7 +32,7 @@ def log_action(action: str, **kwargs) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limiter.limit(login_ip_limit, methods=["POST"])
 def login():
     """E-mail + password; a pensioner session is ended, never shared."""
     form = StaffLoginForm()
