@@ -5,13 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: setup translations run test lint bench worker clean
+.PHONY: setup translations messages run test lint bench worker clean
 
 setup:
 	bash scripts/setup.sh
 
 translations: setup
 	@if [ -d webapp/translations ]; then $(BIN)/pybabel -q compile -f -d webapp/translations; fi
+
+# Re-extract the French msgids and update ar/en (sorted, no locations: branches merge by
+# message with scripts/po_merge.py); then translate the new, empty entries.
+messages: setup
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 \
+		-o webapp/translations/messages.pot .
+	$(BIN)/pybabel -q update -i webapp/translations/messages.pot -d webapp/translations \
+		--no-fuzzy-matching -w 100
+	git config merge.po.driver ".venv/bin/python scripts/po_merge.py %O %A %B"
 
 run: translations
 	env -u DATABASE_URL -u REDIS_URL DEMO=1 $(FLASK) db upgrade

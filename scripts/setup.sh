@@ -25,10 +25,10 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
 mkdir -p "$STAMP_DIR"
-req_hash=$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
+req_hash=$(cat requirements.txt requirements-dev.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
 if [[ ! -f "$STAMP_DIR/pip-$req_hash" ]]; then
   .venv/bin/python -m pip install -q --upgrade "pip==25.3"
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q -r requirements-dev.txt
   # face_recognition depends on "dlib", which would compile from source;
   # dlib-bin (in requirements.txt) provides the same module as a wheel.
   .venv/bin/pip install -q --no-deps -r requirements-nodeps.txt

@@ -31,9 +31,9 @@ def alembic_config():
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: every head, so parallel branches all apply)."""
     from alembic import command
 
     command.upgrade(alembic_config(), revision)
