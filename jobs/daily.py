@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from webapp.db import get_session
+from webapp.services import campaigns, proof_of_life, proof_store
+
 
 def run_daily(today: str | None = None) -> dict:
     """Reminders, suspensions, purge and lost-job recovery for ``today`` (ISO date)."""
-    from webapp.db import get_session
-    from webapp.services import campaigns, proof_of_life, proof_store
-
     session = get_session()
     day = date.fromisoformat(today) if today else campaigns.local_today()
     campaign = campaigns.campaign_for(session, day)

@@ -9,15 +9,14 @@ database error propagates and RQ retries it.
 
 from __future__ import annotations
 
-from .queue import JobFailed
+from webapp.db import get_session
+from webapp.services import proof_of_life
+from webapp.services.proof_store import ProofError
+from webapp.services.tasks import JobFailed
 
 
 def check_attempt(attempt_id: int) -> dict:
     """Decide the attempt; returns ``{"attempt_id", "decision", "reasons"}``."""
-    from webapp.db import get_session
-    from webapp.services import proof_of_life
-    from webapp.services.proof_store import ProofError
-
     try:
         return proof_of_life.decide_attempt(get_session(), attempt_id)
     except ProofError as exc:

@@ -9,7 +9,9 @@ import threading
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from .queue import JobFailed
+from webapp.db import get_session
+from webapp.models import Attestation, Pensioner, utcnow
+from webapp.services.tasks import JobFailed
 
 _local = threading.local()
 
@@ -52,9 +54,6 @@ def warm_up() -> None:
 
 def attestation_html(attestation_id: int) -> str:
     """The attestation as HTML (French, the fund's official language for documents)."""
-    from webapp.db import get_session
-    from webapp.models import Attestation, Pensioner, utcnow
-
     session = get_session()
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
@@ -79,9 +78,6 @@ def attestation_html(attestation_id: int) -> str:
 def render_attestation(attestation_id: int) -> dict:
     """Render and cache the PDF on the attestation row (does nothing if already cached)."""
     from weasyprint import HTML
-
-    from webapp.db import get_session
-    from webapp.models import Attestation, utcnow
 
     session = get_session()
     attestation = session.get(Attestation, attestation_id)

@@ -81,7 +81,7 @@ def test_a_worker_started_by_the_flask_command_processes_the_queue(
 
 def test_infrastructure_failures_are_retried_and_bad_input_is_not(rq_app, db, monkeypatch):
     import jobs.pdf
-    from jobs.queue import enqueue
+    from webapp.services.tasks import enqueue
 
     calls = {"n": 0}
     real = jobs.pdf.attestation_html
@@ -93,7 +93,7 @@ def test_infrastructure_failures_are_retried_and_bad_input_is_not(rq_app, db, mo
         return real(attestation_id)
 
     monkeypatch.setattr(jobs.pdf, "attestation_html", flaky)
-    monkeypatch.setattr("jobs.queue.RETRY_INTERVALS", [0])
+    monkeypatch.setattr("webapp.services.tasks.RETRY_INTERVALS", [0])
     from webapp.services import demo
 
     with rq_app.test_request_context():
@@ -105,8 +105,8 @@ def test_infrastructure_failures_are_retried_and_bad_input_is_not(rq_app, db, mo
 
         pensioner = get_session().exec(select(Pensioner)).first()
         att = get_or_issue(get_session(), pensioner, 2021)
-        good = enqueue("attestation_pdf", jobs.pdf.render_attestation, att.id)
-        bad = enqueue("attestation_pdf", jobs.pdf.render_attestation, 999999)
+        good = enqueue("attestation_pdf", "jobs.pdf:render_attestation", att.id)
+        bad = enqueue("attestation_pdf", "jobs.pdf:render_attestation", 999999)
     _work(rq_app)  # first attempt fails, retry scheduled immediately
     _work(rq_app)
     db.expire_all()
@@ -117,3 +117,39 @@ def test_infrastructure_failures_are_retried_and_bad_input_is_not(rq_app, db, mo
         "attestation_not_found",
         1,
     )
+
+
+def test_a_bare_rq_worker_with_the_app_worker_class_processes_the_queue(
+    rq_app, db, pg_url, redis_server_url
+):
+    """``rq worker -w webapp.worker.AppWorker``: the worker creates the app once itself."""
+    from pathlib import Path
+
+    from webapp.services import demo
+
+    with rq_app.app_context():
+        from webapp.db import get_session
+
+        demo.seed(get_session())
+    client = rq_app.test_client()
+    client.post("/auth/login", data={"dp_number": "DP100003", "password": "Demo2026!"})
+    client.post("/space/attestation/2020/pdf")
+    env = {
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": redis_server_url,
+        "SECRET_KEY": "test-secret",
+        "PATH": "/usr/bin:/bin",
+    }
+    rq = Path(sys.executable).parent / "rq"
+    result = subprocess.run(
+        [str(rq), "worker", "-w", "webapp.worker.AppWorker", "--burst"]
+        + ["--url", redis_server_url, rq_app.config["RQ_QUEUE"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    db.expire_all()
+    job = db.exec(select(JobRecord)).one()
+    assert (job.status, job.attempts) == ("finished", 1)

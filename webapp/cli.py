@@ -124,9 +124,10 @@ def demo_seed(if_empty: bool) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker for this app's queue (needs REDIS_URL)."""
-    from rq import Queue, Worker
+    from rq import Queue
 
-    from jobs.queue import redis_connection
+    from .services.tasks import redis_connection
+    from .worker import AppWorker
 
     url = current_app.config["REDIS_URL"]
     if not url:
@@ -134,7 +135,5 @@ def worker(burst: bool) -> None:
         sys.exit(2)
     conn = redis_connection(url)
     queue = Queue(current_app.config["RQ_QUEUE"], connection=conn)
-    from jobs.pdf import warm_up
-
-    warm_up()  # before the worker forks a child per job
-    Worker([queue], connection=conn).work(burst=burst, with_scheduler=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    AppWorker([queue], connection=conn, app=app).work(burst=burst, with_scheduler=True)

@@ -80,9 +80,9 @@ def test_a_worker_killed_mid_job_is_retried_and_decides_once(
     rq_app, rq_proof, astronaut, monkeypatch, tmp_path
 ):
     import face_engine
-    import jobs.queue
+    from webapp.services import tasks
 
-    monkeypatch.setattr(jobs.queue, "RETRY_INTERVALS", [0, 0, 0])
+    monkeypatch.setattr(tasks, "RETRY_INTERVALS", [0, 0, 0])
     marker = tmp_path / "killed-once"
     real = face_engine.check_burst
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from ..db import get_session
+from ..services import tasks
 
 proof_cli = AppGroup("proof", help="Proof of life: daily job, purge, demo reference.")
 
@@ -19,14 +20,11 @@ proof_cli = AppGroup("proof", help="Proof of life: daily job, purge, demo refere
 @click.option("--enqueue", is_flag=True, help="Enqueue on RQ instead of running here.")
 def daily(today: str | None, enqueue: bool) -> None:
     """Reminders, suspensions after the deadline, frame purge, lost-job recovery."""
-    from jobs import daily as daily_job
-
     if enqueue:
-        from jobs.queue import enqueue as enqueue_job
-
-        click.echo(enqueue_job("proof_daily", daily_job.run_daily, today))
+        click.echo(tasks.enqueue("proof_daily", "jobs.daily:run_daily", today))
         return
-    click.echo(json.dumps(daily_job.run_daily(today), ensure_ascii=False))
+    result = tasks.run_now("jobs.daily:run_daily", today)
+    click.echo(json.dumps(result, ensure_ascii=False))
 
 
 @proof_cli.command("purge")

@@ -6,8 +6,6 @@ from flask import abort, current_app, jsonify, make_response, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from jobs.queue import job_status
-
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
 from ..extensions import htmx
@@ -16,6 +14,7 @@ from ..render import render_page
 from ..services import campaigns
 from ..services import proof_of_life as svc
 from ..services.proof_store import ProofError
+from ..services.tasks import job_status
 from . import bp
 from .messages import action_text, reason_text
 

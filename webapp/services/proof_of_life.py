@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..models.proof import Decision
-from . import audit, campaigns
+from . import audit, campaigns, tasks
 from .proof_store import (
     ProofError,
     decrypt_frames,
@@ -308,12 +308,9 @@ def _summary(attempt: ProofAttempt) -> dict:
 
 def start_check(session: Session, attempt: ProofAttempt) -> str:
     """Enqueue the face job for a pending attempt; returns the job id."""
-    from jobs import face as face_jobs
-    from jobs.queue import enqueue
-
-    job_id = enqueue(
+    job_id = tasks.enqueue(
         "face_check",
-        face_jobs.check_attempt,
+        "jobs.face:check_attempt",
         attempt.id,
         pensioner_id=attempt.pensioner_id,
         timeout=current_app.config["PROOF_JOB_TIMEOUT"],

@@ -5,15 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
-from jobs import pdf as pdf_jobs
-from jobs.queue import enqueue, job_status
-
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
 from ..errors import NotFound
 from ..models import Attestation
 from ..render import render_page
 from ..services import attestations as svc
+from ..services import tasks
 from . import bp
 
 
@@ -44,8 +42,8 @@ def attestation_render(year: int):
         abort(404)
     if att.pdf is not None:
         return _ready(att)
-    job_id = enqueue(
-        "attestation_pdf", pdf_jobs.render_attestation, att.id, pensioner_id=pensioner.id
+    job_id = tasks.enqueue(
+        "attestation_pdf", "jobs.pdf:render_attestation", att.id, pensioner_id=pensioner.id
     )
     return job_poll(job_id)
 
@@ -58,7 +56,7 @@ def _ready(att: Attestation):
 @pensioner_required
 def job_poll(job_id: str):
     """The polling partial: progress while running, the outcome when done."""
-    job = job_status(job_id)
+    job = tasks.job_status(job_id)
     if job is None or job.pensioner_id != current_user.id:
         abort(404)
     if job.status == "finished" and job.kind == "attestation_pdf":
@@ -96,10 +94,10 @@ def attestation_download(year: int):
 @pensioner_required
 def job_retry(job_id: str):
     """Start a failed job again with the same arguments."""
-    job = job_status(job_id)
+    job = tasks.job_status(job_id)
     if job is None or job.pensioner_id != current_user.id:
         abort(404)
     if job.status != "failed":
         return job_poll(job_id)
-    new_id = enqueue(job.kind, job.args["func"], *job.args["args"], pensioner_id=job.pensioner_id)
+    new_id = tasks.retry(job)
     return job_poll(new_id)
