@@ -63,10 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from .nfc import bp as nfc_bp
     from .proof import bp as proof_bp
     from .public import bp as public_bp
+    from .push import bp as push_bp
     from .space import bp as space_bp
     from .staff import bp as staff_bp
 
-    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp, nfc_bp):
+    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp, nfc_bp, push_bp):
         app.register_blueprint(bp)
 
 
@@ -79,6 +80,8 @@ def register_commands(app: Flask) -> None:
     from face_engine.cli import face
 
     from .proof.cli import proof_cli
+    from .push.cli import push_cli
 
     app.cli.add_command(face)
     app.cli.add_command(proof_cli)
+    app.cli.add_command(push_cli)

@@ -33,6 +33,17 @@ class Config:
     # derived from SECRET_KEY so the demo works; production must set it.
     TEMPLATE_KEY = os.environ.get("TEMPLATE_KEY", "")
 
+    # Web push (VAPID, RFC 8292): `flask push init-keys` writes the pair into
+    # instance/config.py; never commit them. The subject is a contact for the
+    # push services (mailto: or https:).
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:support@dialvie.example")
+    PUSH_ENABLED = _bool("PUSH_ENABLED", True)
+    PUSH_TIMEOUT_SECONDS = float(os.environ.get("PUSH_TIMEOUT_SECONDS", "10"))
+    # Real push services are HTTPS; tests run one on plain loopback HTTP.
+    PUSH_ALLOW_HTTP = _bool("PUSH_ALLOW_HTTP", False)
+
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"
     LANGUAGES = ("fr", "ar", "en")

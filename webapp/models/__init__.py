@@ -3,6 +3,7 @@
 from .activity import Alert, AuditEvent, JobRecord
 from .money import Attestation, Payment
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
+from .push import PushSubscription
 from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
 from .types import utcnow
 
@@ -20,6 +21,7 @@ __all__ = [
     "PaymentStatus",
     "Pensioner",
     "ProofAttempt",
+    "PushSubscription",
     "ProofStatus",
     "StaffRole",
     "StaffUser",

@@ -12,7 +12,9 @@
      answers marked "Cache-Control: private", so they can be read offline.
    - The per-user cache is deleted at logout (the POST /auth/logout request and
      the logged-out page's message) and as soon as another user's page arrives.
-   - Staff pages are never cached. */
+   - Staff pages are never cached.
+   - Web push: a reminder shows as a notification in the pensioner's language;
+     a tap focuses an open DialVie window or opens « Attester de votre vie ». */
 "use strict";
 
 // The /sw.js route appends a digest of the shell's files to this value, so a
@@ -35,6 +37,7 @@ const SHELL = [
   "/static/css/app.css",
   "/static/js/htmx.min.js",
   "/static/js/app.js",
+  "/static/js/push.js",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
   "/static/icons/maskable-512.png",
@@ -280,4 +283,59 @@ self.addEventListener("fetch", (event) => {
   } else if (request.mode === "navigate" || isHtmx(request)) {
     event.respondWith(networkFirst(event));
   }
+});
+
+/* ---- web push ---- */
+
+const PROOF_URL = "/space/proof/";
+
+// Only a same-site path may be opened from a notification.
+function notificationTarget(data) {
+  const url = data && typeof data.url === "string" ? data.url : PROOF_URL;
+  return url.startsWith("/") && !url.startsWith("//") ? url : PROOF_URL;
+}
+
+function notificationOptions(data) {
+  return {
+    body: data.body || "",
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    lang: data.lang || "fr",
+    dir: data.dir || "auto",
+    // A newer reminder of the same campaign replaces the older one.
+    tag: data.tag || "dialvie",
+    renotify: Boolean(data.tag),
+    data: { url: notificationTarget(data) },
+  };
+}
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(self.registration.showNotification(data.title || "DialVie",
+    notificationOptions(data)));
+});
+
+async function openFromNotification(url) {
+  const target = new URL(url, self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const client of windows) {
+    if (client.url === target && "focus" in client) return client.focus();
+  }
+  for (const client of windows) {
+    if ("navigate" in client) {
+      const moved = await client.navigate(target).catch(() => null);
+      if (moved) return moved.focus();
+    }
+  }
+  return self.clients.openWindow(target);
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openFromNotification(notificationTarget(event.notification.data)));
 });
