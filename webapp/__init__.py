@@ -43,9 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension object from ``extensions`` to the app."""
-    from .auth.users import register_user_loader
     from .extensions import babel, csrf, htmx, limiter, login_manager
     from .i18n import select_locale, select_timezone
+    from .sessions import register_user_loader
 
     csrf.init_app(app)
     htmx.init_app(app)

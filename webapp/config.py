@@ -68,8 +68,12 @@ class Config:
     # Login throttling: Flask-Limiter per IP, growing delay per account.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_IP_LIMIT = os.environ.get("LOGIN_IP_LIMIT", "20 per minute; 200 per hour")
+    # Per identifier and client network: free tries, then a doubling delay (capped).
     LOGIN_FREE_FAILURES = 3
     LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    # Per identifier over every network: a ceiling that slows, never blocks, the owner.
+    LOGIN_ACCOUNT_FREE_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FREE_FAILURES", "20"))
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", "60"))
 
     # Content-Security-Policy without unsafe-inline / unsafe-eval, everywhere.
     CONTENT_SECURITY_POLICY = (

@@ -18,3 +18,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def login_ip_limit() -> str:
     """The per-IP limit on login POSTs (pensioner and staff), from configuration."""
     return current_app.config["LOGIN_IP_LIMIT"]
+
+
+# One per-IP bucket for every login form (pensioner and staff): a client that
+# is refused on one form is refused on the other.
+login_limit = limiter.shared_limit(login_ip_limit, scope="login", methods=["POST"])

@@ -8,8 +8,8 @@ import hmac
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
-from .auth.users import end_session
 from .models import utcnow
+from .sessions import end_session
 
 
 def user_cache_key() -> str:

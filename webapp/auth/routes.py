@@ -5,39 +5,33 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import sessions
 from ..db import get_session
-from ..errors import InvalidCredentials, LoginThrottled, WrongPassword
-from ..extensions import limiter, login_ip_limit
-from ..render import render_page, safe_next
+from ..errors import LoginThrottled, WrongPassword
+from ..extensions import login_limit
+from ..render import render_page
 from ..services import auth as auth_service
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
-from .users import end_session, pensioner_required, start_session
+from .login import login_page
+from .users import pensioner_required, start_session
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_ip_limit, methods=["POST"])
+@login_limit
 def login():
     """DP number + password; a growing delay after repeated failures."""
     if current_user.is_authenticated and current_user.is_pensioner:
         return redirect(url_for("space.home"))
-    form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            pensioner = auth_service.authenticate_pensioner(
-                get_session(), form.dp_number.data, form.password.data, ip=request.remote_addr
-            )
-        except (InvalidCredentials, LoginThrottled) as exc:
-            error = exc.message
-        else:
-            start_session("p", pensioner)
-            if pensioner.must_change_password:
-                return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(request.args.get("next")) or url_for("space.home"))
-    status = 200 if error is None and not form.errors else 422
-    return render_page(
-        "auth/login.html", title=_l("Connexion"), form=form, error=error, status=status
+    return login_page(
+        LoginForm(),
+        auth_service.authenticate_pensioner,
+        identifier_field="dp_number",
+        kind="p",
+        template="auth/login.html",
+        title=_l("Connexion"),
+        home="space.home",
+        change_password="auth.change_password",
     )
 
 
@@ -56,7 +50,7 @@ def change_password():
                 form.new.data,
                 ip=request.remote_addr,
             )
-        except WrongPassword as exc:
+        except (WrongPassword, LoginThrottled) as exc:
             form.current.errors = [exc.message]
         else:
             start_session("p", current_user.record)
@@ -74,6 +68,6 @@ def change_password():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session; the page tells the service worker to drop this user's cache."""
-    end_session()
+    """End the session, on the server too; the page tells the service worker to drop the cache."""
+    sessions.logout()
     return redirect(url_for("public.index", logged_out=1))

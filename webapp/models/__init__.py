@@ -5,6 +5,7 @@ from .money import Attestation, Payment
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
 from .push import PushSubscription
 from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
+from .throttle import LoginThrottle
 from .types import utcnow
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FaceReference",
     "JobRecord",
     "LivenessChallenge",
+    "LoginThrottle",
     "Payment",
     "PaymentStatus",
     "Pensioner",

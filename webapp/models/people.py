@@ -58,8 +58,6 @@ class Pensioner(SQLModel, table=True):
     must_change_password: bool = Field(default=False)
     # Bumped on password change or forced logout: invalidates every old session.
     auth_epoch: int = Field(default=0)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
@@ -97,10 +95,10 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(default=StaffRole.ADVISER.value, max_length=10)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     password_hash: str = Field(max_length=255)
+    # Set for an account created by an admin until its owner chooses a password.
+    must_change_password: bool = Field(default=False)
     active: bool = Field(default=True)
     auth_epoch: int = Field(default=0)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
     @property

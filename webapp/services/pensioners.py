@@ -5,10 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..errors import WrongPassword
 from ..models import Alert, Payment, Pensioner, utcnow
 from . import audit
-from .passwords import verify_password
 
 CONTACT_FIELDS = ("marital_status", "children", "email", "gsm", "address", "city", "country")
 
@@ -80,10 +78,16 @@ def update_contact(
     password: str | None,
     ip: str | None = None,
 ) -> list[str]:
-    """Save contact details; a new e-mail needs the password. Returns the changed fields."""
+    """Save contact details; a new e-mail needs the password. Returns the changed fields.
+
+    The password goes through ``auth.confirm_password`` (throttled and audited):
+    ``WrongPassword`` or ``LoginThrottled`` and nothing is saved.
+    """
+    from .auth import confirm_password
+
     changed = [f for f in CONTACT_FIELDS if f in values and getattr(pensioner, f) != values[f]]
-    if "email" in changed and not verify_password(pensioner.password_hash, password or ""):
-        raise WrongPassword()
+    if "email" in changed:
+        confirm_password(session, pensioner, password or "", ip=ip)
     if not changed:
         return []
     for field in changed:

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from ..errors import ImportRejected
 from ..models import AccountStatus, Pensioner, utcnow
 from ..models.money import Payment
-from . import audit
+from . import audit, throttle
 from .passwords import hash_password, temporary_password
 
 PENSIONER_HEADER = [
@@ -249,8 +249,7 @@ def reset_access(
     pensioner.password_hash = hash_password(password)
     pensioner.must_change_password = True
     pensioner.auth_epoch += 1
-    pensioner.failed_logins = 0
-    pensioner.locked_until = None
+    throttle.forget(session, "pensioner", pensioner.dp_number)
     if pensioner.account_status == AccountStatus.NOT_ENROLLED.value:
         pensioner.account_status = AccountStatus.INACTIVE.value
     audit.record(

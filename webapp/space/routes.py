@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
-from ..errors import WrongPassword
+from ..errors import LoginThrottled, WrongPassword
 from ..render import render_page
 from ..services import attestations
 from ..services import pensioners as svc
@@ -79,6 +79,9 @@ def contact():
                 )
             except WrongPassword:
                 form.password.errors = [_("Saisissez votre mot de passe pour changer l'e-mail.")]
+                status = 422
+            except LoginThrottled as exc:
+                form.password.errors = [exc.message]
                 status = 422
             else:
                 flash(

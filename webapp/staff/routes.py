@@ -4,13 +4,14 @@ from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import sessions
 from ..auth.forms import StaffLoginForm
-from ..auth.users import end_session, staff_required, start_session
+from ..auth.login import login_page
+from ..auth.users import staff_required
 from ..db import get_session
-from ..errors import InvalidCredentials, LoginThrottled
-from ..extensions import limiter, login_ip_limit
+from ..extensions import login_limit
 from ..models import Pensioner
-from ..render import render_page, safe_next
+from ..render import render_page
 from ..services import audit
 from ..services import auth as auth_service
 from ..services import pensioners as pensioner_svc
@@ -32,24 +33,18 @@ def log_action(action: str, **kwargs) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_ip_limit, methods=["POST"])
+@login_limit
 def login():
     """E-mail + password; a pensioner session is ended, never shared."""
-    form = StaffLoginForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            staff = auth_service.authenticate_staff(
-                get_session(), form.email.data, form.password.data, ip=request.remote_addr
-            )
-        except (InvalidCredentials, LoginThrottled) as exc:
-            error = exc.message
-        else:
-            start_session("s", staff)
-            return redirect(safe_next(request.args.get("next")) or url_for("staff.search"))
-    status = 422 if (error or form.errors) else 200
-    return render_page(
-        "staff/login.html", title=_l("Espace conseillers"), form=form, error=error, status=status
+    return login_page(
+        StaffLoginForm(),
+        auth_service.authenticate_staff,
+        identifier_field="email",
+        kind="s",
+        template="staff/login.html",
+        title=_l("Espace conseillers"),
+        home="staff.search",
+        change_password="staff.change_password",
     )
 
 
@@ -58,7 +53,7 @@ def logout():
     """End the staff session."""
     if current_user.is_authenticated and current_user.is_staff:
         log_action("staff_logout")
-    end_session()
+    sessions.logout()
     return redirect(url_for("staff.login"))
 
 
