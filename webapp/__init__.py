@@ -85,3 +85,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(face)
     app.cli.add_command(proof_cli)
     app.cli.add_command(push_cli)
+    from .booking_cli import booking_cli
+
+    app.cli.add_command(booking_cli)

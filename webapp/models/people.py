@@ -82,6 +82,12 @@ class Agency(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=20)
     active: bool = Field(default=True)
+    # Where it is (a geo: link on the public agencies page), and how it books visits.
+    latitude: float | None = None
+    longitude: float | None = None
+    slot_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    slot_capacity: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    min_lead_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
 
 
 class StaffUser(SQLModel, table=True):

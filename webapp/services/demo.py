@@ -18,6 +18,14 @@ AGENCIES = [
     ("TNG", "Agence Tanger", "Tanger", "33, boulevard Pasteur"),
     ("FES", "Agence Fès", "Fès", "8, avenue Hassan II"),
 ]
+# Where each demo agency is (for the geo: link) and its own phone number.
+AGENCY_PLACES = {
+    "CAS": (33.5813, -7.6310, "+212522201010"),
+    "RAB": (33.9986, -6.8520, "+212537670101"),
+    "MAR": (31.6364, -8.0103, "+212524430202"),
+    "TNG": (35.7775, -5.8120, "+212539940303"),
+    "FES": (34.0420, -5.0003, "+212535650404"),
+}
 STAFF = [
     ("conseiller@demo.dialvie.ma", "Salma Bennani", "adviser", "CAS", "Conseil2026!"),
     ("admin@demo.dialvie.ma", "Youssef Alaoui", "admin", "RAB", "Admin2026!"),
@@ -153,6 +161,7 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
             session.add(agency)
             session.flush()
         agencies[code] = agency
+    _demo_agency_schedules(session, agencies, today)
     for email, name, role, agency_code, password in STAFF:
         if not session.exec(select(StaffUser).where(StaffUser.email == email)).first():
             session.add(
@@ -212,6 +221,19 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
     session.commit()
     _demo_face_reference(session)
     return True
+
+
+def _demo_agency_schedules(session: Session, agencies: dict[str, Agency], today: date) -> None:
+    """Opening hours, a place on the map and the public holidays of this year and the next."""
+    from . import booking
+
+    for code, agency in agencies.items():
+        lat, lon, phone = AGENCY_PLACES[code]
+        agency.latitude, agency.longitude, agency.phone = lat, lon, phone
+        session.add(agency)
+        assert agency.id is not None
+        booking.set_hours(session, agency.id, booking.DEFAULT_HOURS)
+    booking.seed_public_holidays(session, [today.year, today.year + 1])
 
 
 def _demo_face_reference(session: Session) -> None:
