@@ -367,7 +367,7 @@ def time_pdf(
     def median(samples: list[tuple[float, float]]) -> tuple[float, float]:
         return (statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples))
 
-    with app.app_context():  # as in a worker: the job pushes its own request context
+    with app.app_context():  # as in a worker: an application context, no request
         session = get_session()
         pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == DP)).one()
         att = attestations.get_or_issue(session, pensioner, year)

@@ -6,11 +6,12 @@ import base64
 import io
 import threading
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from webapp.db import get_session
 from webapp.models import Attestation, Pensioner, utcnow
+from webapp.render import public_url, render_document
 from webapp.services.tasks import JobFailed
 
 _local = threading.local()
@@ -59,11 +60,9 @@ def attestation_html(attestation_id: int) -> str:
     if attestation is None:
         raise JobFailed("attestation_not_found")
     pensioner = session.get(Pensioner, attestation.pensioner_id)
-    verify_url = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{attestation.code}"
-    # A worker has no request: give the templates' context processors (which
-    # look at current_user) an anonymous one.
-    with current_app.test_request_context("/"), force_locale("fr"):
-        return render_template(
+    verify_url = public_url("public.verify", code=attestation.code)
+    with force_locale("fr"):
+        return render_document(
             "pdf/attestation.html",
             a=attestation,
             p=pensioner,

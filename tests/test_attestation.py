@@ -129,3 +129,23 @@ def test_another_pensioners_job_is_not_visible(app, demo, db):
     _prepare(first, 2021)
     job = db.exec(select(JobRecord)).one()
     assert second.get(f"/space/jobs/{job.id}").status_code == 404
+
+
+def test_the_pdf_job_needs_no_request_and_links_to_the_configured_site(app, demo, db):
+    """A worker has an application context only; the verify link follows PUBLIC_BASE_URL,
+    a path prefix included."""
+    from flask import has_request_context
+
+    from jobs.pdf import attestation_html
+    from webapp.db import get_session
+    from webapp.models import Pensioner
+    from webapp.services.attestations import get_or_issue
+
+    app.config["PUBLIC_BASE_URL"] = "https://retraite.example.ma/dialvie/"
+    with app.app_context():
+        assert not has_request_context()
+        pensioner = get_session().exec(select(Pensioner)).first()
+        att = get_or_issue(get_session(), pensioner, 2021)
+        html = attestation_html(att.id)
+    assert f"https://retraite.example.ma/dialvie/verify/{att.code}" in html
+    assert "ATTESTATION DE PENSION 2021" in html and "MAD" in html
