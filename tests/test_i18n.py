@@ -166,8 +166,12 @@ def test_the_template_lists_every_message_of_the_source():
         ("webapp/**.py", "python"),
         ("jobs/**.py", "python"),
         ("webapp/templates/**.html", "jinja2"),
+        ("webapp/templates/notify/**.txt", "jinja2"),
     ]
-    options = {"webapp/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    options = {
+        "webapp/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+        "webapp/templates/notify/**.txt": {"extensions": "jinja2.ext.i18n"},
+    }
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     in_source = {
         (m if isinstance(m, str) else m[0])

@@ -60,6 +60,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package."""
     from .auth import bp as auth_bp
+    from .dev import bp as dev_bp
+    from .enrol import bp as enrol_bp
     from .nfc import bp as nfc_bp
     from .proof import bp as proof_bp
     from .public import bp as public_bp
@@ -67,15 +69,15 @@ def register_blueprints(app: Flask) -> None:
     from .space import bp as space_bp
     from .staff import bp as staff_bp
 
-    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp, nfc_bp, push_bp):
+    for bp in (public_bp, auth_bp, space_bp, staff_bp, proof_bp, nfc_bp, push_bp, enrol_bp, dev_bp):
         app.register_blueprint(bp)
 
 
 def register_commands(app: Flask) -> None:
     """Operator commands: ``flask db``, ``flask registry``, ``flask demo``, ``flask jobs``."""
-    from .cli import db_cli, demo_cli, jobs_cli, registry_cli
+    from .cli import db_cli, demo_cli, enrol_cli, jobs_cli, notify_cli, registry_cli
 
-    for group in (db_cli, registry_cli, demo_cli, jobs_cli):
+    for group in (db_cli, registry_cli, demo_cli, jobs_cli, notify_cli, enrol_cli):
         app.cli.add_command(group)
     from face_engine.cli import face
 

@@ -137,3 +137,23 @@ def worker(burst: bool) -> None:
     queue = Queue(current_app.config["RQ_QUEUE"], connection=conn)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     AppWorker([queue], connection=conn, app=app).work(burst=burst, with_scheduler=True)
+
+
+notify_cli = AppGroup("notify", help="Messages (SMS, e-mail) waiting to be sent.")
+enrol_cli = AppGroup("enrol", help="Enrolments (« S'inscrire »).")
+
+
+@notify_cli.command("retry")
+def notify_retry() -> None:
+    """Send again the messages a provider refused or delayed (run it from cron)."""
+    from .services import notify
+
+    click.echo(f"{notify.retry_pending(get_session())} message(s) queued again")
+
+
+@enrol_cli.command("expire")
+def enrol_expire() -> None:
+    """End the unfinished enrolments past their resume time (run it daily)."""
+    from .services import enrolment
+
+    click.echo(f"{enrolment.expire_stale(get_session())} enrolment(s) expired")

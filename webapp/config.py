@@ -112,6 +112,49 @@ class Config:
     PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "15"))
     PROOF_CAPTURE_MS = int(os.environ.get("PROOF_CAPTURE_MS", "3000"))
 
+    # One-time codes (enrolment, agency login, adviser verification, access reset).
+    OTP_TTL_MINUTES = int(os.environ.get("OTP_TTL_MINUTES", "10"))
+    OTP_MAX_TRIES = int(os.environ.get("OTP_MAX_TRIES", "5"))
+    OTP_RESEND_SECONDS = int(os.environ.get("OTP_RESEND_SECONDS", "60"))
+    # Codes sent per UTC day: to one number or address, for one pension file, from one IP.
+    OTP_DAILY_LIMIT_DESTINATION = int(os.environ.get("OTP_DAILY_LIMIT_DESTINATION", "5"))
+    OTP_DAILY_LIMIT_FILE = int(os.environ.get("OTP_DAILY_LIMIT_FILE", "8"))
+    OTP_DAILY_LIMIT_IP = int(os.environ.get("OTP_DAILY_LIMIT_IP", "20"))
+
+    # Sending messages: "outbox" stores them in the database (read at /dev/outbox in
+    # debug or demo mode); "smtp" and "http" send them for real.
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "outbox")  # outbox | smtp
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = int(os.environ.get("SMTP_TIMEOUT", "15"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "DialVie <no-reply@dialvie.localhost>")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")  # outbox | http
+    # The provider's endpoint receives a JSON POST {SMS_HTTP_TO_FIELD: "+212…",
+    # SMS_HTTP_TEXT_FIELD: "…", "reference": "notification-<id>"} merged with
+    # SMS_HTTP_EXTRA (a JSON object, e.g. {"sender": "CAISSE"}); the token goes in
+    # "Authorization: Bearer …". Any 2xx answer means accepted.
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+    SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+    SMS_HTTP_TO_FIELD = os.environ.get("SMS_HTTP_TO_FIELD", "to")
+    SMS_HTTP_TEXT_FIELD = os.environ.get("SMS_HTTP_TEXT_FIELD", "text")
+    SMS_HTTP_EXTRA = os.environ.get("SMS_HTTP_EXTRA", "{}")
+    SMS_HTTP_TIMEOUT = int(os.environ.get("SMS_HTTP_TIMEOUT", "15"))
+    # Seconds between RQ retries when a provider is down; after the last one the
+    # message waits as "failed" until `flask notify retry` (or the daily job).
+    NOTIFY_RETRY_INTERVALS = os.environ.get("NOTIFY_RETRY_INTERVALS", "10,60,300,900")
+
+    # Enrolment: how long an unfinished enrolment can be resumed, and the versions of
+    # the texts accepted (bump when the text of the CGU or the privacy notice changes).
+    ENROL_RESUME_HOURS = int(os.environ.get("ENROL_RESUME_HOURS", "24"))
+    TERMS_VERSION = "2026-11"
+    PRIVACY_VERSION = "2026-11"
+    FUND_CONTACT_PHONE = os.environ.get("FUND_CONTACT_PHONE", "+212 522 00 00 00")
+    FUND_CONTACT_EMAIL = os.environ.get("FUND_CONTACT_EMAIL", "contact@dialvie.localhost")
+    FUND_DPO_EMAIL = os.environ.get("FUND_DPO_EMAIL", "dpo@dialvie.localhost")
+
 
 class ProductionConfig(Config):
     """Hardened defaults; enable with ``APP_ENV=production``."""

@@ -8,10 +8,12 @@ from .booking import (
     ClosedDay,
     OpeningHours,
 )
+from .enrolment import Enrolment, EnrolmentStatus, OneTimeCode, OtpCounter
 from .money import Attestation, Payment
+from .notification import Notification, NotificationStatus, OutboxMessage
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
-from .push import PushSubscription
 from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
+from .push import PushSubscription
 from .throttle import LoginThrottle
 from .types import utcnow
 
@@ -26,17 +28,24 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "ClosedDay",
+    "Enrolment",
+    "EnrolmentStatus",
     "FaceReference",
     "JobRecord",
     "LivenessChallenge",
     "LoginThrottle",
+    "Notification",
+    "NotificationStatus",
+    "OneTimeCode",
     "OpeningHours",
+    "OtpCounter",
+    "OutboxMessage",
     "Payment",
     "PaymentStatus",
     "Pensioner",
     "ProofAttempt",
-    "PushSubscription",
     "ProofStatus",
+    "PushSubscription",
     "StaffRole",
     "StaffUser",
     "utcnow",

@@ -71,10 +71,12 @@ def enqueue(
     *args: Any,
     pensioner_id: int | None = None,
     timeout: int | None = None,
+    retry_intervals: list[int] | None = None,
 ) -> str:
     """Record the job, then enqueue it on RQ (or run it now, inline). Returns the job id.
 
-    ``func_path`` is ``"jobs.module:function"``; ``args`` must be JSON-able.
+    ``func_path`` is ``"jobs.module:function"``; ``args`` must be JSON-able;
+    ``retry_intervals`` (seconds) replaces the default retry schedule.
     """
     if not isinstance(func_path, str) or ":" not in func_path:
         raise ValueError(f"enqueue takes the job's path 'module:function', not {func_path!r}")
@@ -91,6 +93,7 @@ def enqueue(
     if url:
         from rq import Queue, Retry
 
+        intervals = RETRY_INTERVALS if retry_intervals is None else retry_intervals
         queue = Queue(current_app.config["RQ_QUEUE"], connection=redis_connection(url))
         queue.enqueue(
             run_job,
@@ -99,7 +102,7 @@ def enqueue(
             list(args),
             job_id=record.id,
             job_timeout=timeout or current_app.config["JOB_TIMEOUT"],
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            retry=Retry(max=len(intervals), interval=intervals),
             result_ttl=3600,
             failure_ttl=7 * 86400,
         )
@@ -168,6 +171,11 @@ def _run_recorded(job_id: str, func_path: str, args: list[Any]) -> dict[str, Any
     record.error_code = None
     session.commit()
     return result
+
+
+def retries_left() -> int | None:
+    """Retries RQ still has for the running job (0: this is the last try; None: inline)."""
+    return _retries_left()
 
 
 def _retries_left() -> int | None:

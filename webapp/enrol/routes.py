@@ -1,0 +1,1 @@
+"""The shared enrolment steps (filled below)."""
