@@ -413,8 +413,6 @@ def activate(
             password_hash=password_hash,
             must_change_password=True,
             auth_epoch=table.c.auth_epoch + 1,
-            failed_logins=0,
-            locked_until=None,
             updated_at=now,
         )
         .returning(table.c.id)
