@@ -1,8 +1,9 @@
-"""The daily proof-of-life job: reminders, suspensions after the deadline, frame purge.
+"""The daily proof-of-life jobs: the cycle itself, and the scheduler's tick.
 
-Run it once a day with ``flask proof daily`` (cron or a systemd timer), or
-enqueue it on RQ with ``flask proof daily --enqueue`` (RQ's scheduler can
-repeat it). Every step is idempotent: running it twice in a day changes nothing.
+``run_daily`` runs the cycle for a day (``flask proof daily``, by hand or from
+cron); ``tick`` is what a scheduler calls every few minutes: it runs the day's
+cycle once the fund's local time passes ``PROOF_DAILY_AT``, at most once per
+day across every process (see :mod:`webapp.services.daily`).
 """
 
 from __future__ import annotations
@@ -10,23 +11,15 @@ from __future__ import annotations
 from datetime import date
 
 from webapp.db import get_session
-from webapp.services import campaigns, proof_of_life, proof_store
+from webapp.services import campaigns, daily
 
 
 def run_daily(today: str | None = None) -> dict:
     """Reminders, suspensions, purge and lost-job recovery for ``today`` (ISO date)."""
-    session = get_session()
     day = date.fromisoformat(today) if today else campaigns.local_today()
-    campaign = campaigns.campaign_for(session, day)
-    reminded = campaigns.send_reminders(session, day)
-    suspended = campaigns.suspend_late(session, day)
-    purged = proof_store.purge_frames(session)
-    recovered = proof_of_life.recover_stale(session)
-    return {
-        "day": day.isoformat(),
-        "campaign": campaign.quarter,
-        "reminded": reminded,
-        "suspended": suspended,
-        "purged": purged,
-        "recovered": recovered,
-    }
+    return daily.cycle(get_session(), day)
+
+
+def tick() -> dict:
+    """The scheduler's call: the day's cycle when due, once per day."""
+    return daily.tick(get_session())

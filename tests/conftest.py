@@ -7,6 +7,8 @@ import uuid
 
 # Cheap Argon2 parameters: the suite hashes hundreds of demo passwords.
 os.environ.setdefault("DV_FAST_HASHING", "1")
+# No scheduler thread in tests: they run the daily cycle themselves, on their clock.
+os.environ.setdefault("SCHEDULER", "off")
 
 import psycopg
 import pytest

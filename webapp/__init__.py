@@ -26,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if env == "production" and app.config["SECRET_KEY"] == Config.SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production")
 
+    if not app.config["SCHEDULER"]:
+        # Without Redis the web process schedules the daily cycle itself.
+        quiet = app.config.get("TESTING") or app.config["REDIS_URL"]
+        app.config["SCHEDULER"] = "off" if quiet else "thread"
+
     db.init_app(app)
     register_extensions(app)
     register_blueprints(app)
@@ -38,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .i18n import register_template_helpers
 
     register_template_helpers(app)
+    from . import scheduler
+
+    scheduler.init_app(app)
     return app
 
 

@@ -97,6 +97,15 @@ class Config:
     NFC_CSCA_PATH = os.environ.get("NFC_CSCA_PATH", "")
 
     # Proof of life (quarterly campaigns, selfie + liveness).
+    # The daily cycle (reminders, suspensions, purge) runs by itself once the
+    # fund's local time passes PROOF_DAILY_AT. SCHEDULER: "thread" (a thread in
+    # the web process; the default without Redis), "off" (production: run
+    # `flask jobs cron`, or a cron line calling `flask proof tick`).
+    PROOF_DAILY_AT = os.environ.get("PROOF_DAILY_AT", "06:00")
+    SCHEDULER = os.environ.get("SCHEDULER", "")
+    SCHEDULER_TICK_SECONDS = int(os.environ.get("SCHEDULER_TICK_SECONDS", "300"))
+    # A run that started this long ago and never finished is taken over.
+    SCHEDULER_STALE_MINUTES = int(os.environ.get("SCHEDULER_STALE_MINUTES", "60"))
     PROOF_OPEN_DAY = int(os.environ.get("PROOF_OPEN_DAY", "1"))  # of Jan/Apr/Jul/Oct
     PROOF_DEADLINE_DAY = int(os.environ.get("PROOF_DEADLINE_DAY", "20"))
     PROOF_DAILY_ATTEMPTS = int(os.environ.get("PROOF_DAILY_ATTEMPTS", "5"))

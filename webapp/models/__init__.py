@@ -14,6 +14,7 @@ from .notification import Notification, NotificationStatus, OutboxMessage
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
 from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
 from .push import PushSubscription
+from .schedule import DailyRun
 from .throttle import LoginThrottle
 from .types import utcnow
 
@@ -30,6 +31,7 @@ __all__ = [
     "ClosedDay",
     "Enrolment",
     "EnrolmentStatus",
+    "DailyRun",
     "FaceReference",
     "JobRecord",
     "LivenessChallenge",

@@ -27,6 +27,13 @@ def daily(today: str | None, enqueue: bool) -> None:
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
+@proof_cli.command("tick")
+def tick() -> None:
+    """Run today's cycle if it is due and nobody ran it (for a cron line every 10 min)."""
+    result = tasks.run_now("jobs.daily:tick")
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
 @proof_cli.command("purge")
 def purge() -> None:
     """Delete the frames of attempts past the dispute window."""
