@@ -157,20 +157,25 @@ def enrol_expire() -> None:
     from .services import enrolment
 
     click.echo(f"{enrolment.expire_stale(get_session())} enrolment(s) expired")
+
+
 @jobs_cli.command("cron")
 @click.option("--every", default=10, show_default=True, help="Minutes between two ticks.")
 def cron(every: int) -> None:
     """Run RQ's cron scheduler: the daily cycle's tick every few minutes (needs REDIS_URL).
+
     Run one per deployment (more are harmless: the day is claimed in the
     database); workers (``flask jobs worker``) execute the ticks.
     """
     from rq.cron import CronScheduler
-    from jobs.daily import tick
-    from .services.tasks import redis_connection
+
+    from .services.tasks import _resolve, redis_connection
+
     url = current_app.config["REDIS_URL"]
     if not url:
         click.echo("REDIS_URL is not set: the web process schedules by itself.", err=True)
         sys.exit(2)
     scheduler = CronScheduler(connection=redis_connection(url))
+    tick = _resolve("jobs.daily:tick")  # by path: the web side never imports jobs
     scheduler.register(tick, current_app.config["RQ_QUEUE"], interval=every * 60)
     scheduler.start()
