@@ -119,3 +119,6 @@ class Appointment(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     checked_in_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     staff_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # The adviser checked the identity document against the registry.
+    identity_checked_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    identity_checked_by: int | None = Field(default=None, foreign_key="staff_user.id")
