@@ -88,11 +88,13 @@ def register_commands(app: Flask) -> None:
     for group in (db_cli, registry_cli, demo_cli, jobs_cli, notify_cli, enrol_cli):
         app.cli.add_command(group)
     from face_engine.cli import face
+    from mrz_reader.cli import mrz
 
     from .proof.cli import proof_cli
     from .push.cli import push_cli
 
     app.cli.add_command(face)
+    app.cli.add_command(mrz)
     app.cli.add_command(proof_cli)
     app.cli.add_command(push_cli)
     from .booking_cli import booking_cli

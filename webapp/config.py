@@ -27,7 +27,7 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "default")
     JOB_TIMEOUT = int(os.environ.get("JOB_TIMEOUT", "120"))
     # Run once by each worker before it forks a child per job (imports, fonts).
-    JOB_WARM_UP = ("jobs.pdf:warm_up",)
+    JOB_WARM_UP = ("jobs.pdf:warm_up", "mrz_reader:warm_up")
 
     # Key for biometric templates at rest (32 bytes, base64url). Empty in dev:
     # derived from SECRET_KEY so the demo works; production must set it.

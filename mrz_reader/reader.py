@@ -1,0 +1,151 @@
+"""Read the MRZ of one picture: orientations, zones, OCR passes, then the verdict.
+
+The cheap path first: the picture as taken, the zone passporteye finds, one
+legacy-engine OCR pass. Only when that does not give a valid MRZ with clean
+names does the reader spend more: the LSTM engine and an enlarged strip (names
+decided by a vote of the three), then the picture turned 180° and 90° both
+ways. A picture without a valid MRZ answers why, never a guess.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from . import image as img
+from . import result as codes
+from .ocr import ocr
+from .result import MrzResult
+from .text import Reading, fit, parse_fields, uncertain, vote
+
+log = logging.getLogger(__name__)
+
+# A picture is read as taken; if no MRZ comes out and some candidate zone runs
+# up and down, turned a quarter. Upside-down strips are turned by the strip
+# reader (passporteye's ">" cue), so a half turn of the picture is never needed,
+# and the quarter turn covers both sideways holds. Small tilts are handled by
+# the box's own angle.
+MAX_BOXES = 3
+# Text that looks like an MRZ someone failed to read: a run of fillers.
+MRZ_LIKE = re.compile(r"<<<<")
+
+
+@dataclass
+class _Attempt:
+    """What the failed tries saw, to explain the failure."""
+
+    best: Reading | None = None
+    strip: Image.Image | None = None
+    any_text: bool = False
+
+    def keep(self, reading: Reading | None, strip: Image.Image) -> None:
+        if self.strip is None:
+            self.strip = strip
+        if reading is not None and (self.best is None or reading.score > self.best.score):
+            self.best, self.strip = reading, strip
+
+
+def read(source: bytes | str | Path) -> MrzResult:
+    """Read the MRZ in a picture (its bytes or its path)."""
+    started = time.perf_counter()
+    try:
+        picture = img.load(source)
+    except img.NotAnImage:
+        return MrzResult(False, reason=codes.NOT_AN_IMAGE, seconds=_since(started))
+    attempt = _Attempt()
+    reading, sideways = _read_turned(picture, attempt)
+    if reading is None and sideways and attempt.best is None:
+        reading, _ = _read_turned(picture.rotate(90, expand=True), attempt)
+    if reading is not None:
+        return MrzResult(True, reading.lines, parse_fields(reading), None, _since(started))
+    return MrzResult(False, reason=_why(picture, attempt), seconds=_since(started))
+
+
+def warm_up() -> None:
+    """Import the heavy libraries now (passporteye pulls in scikit-learn and
+    matplotlib: seconds), e.g. in a worker before it forks a child per job."""
+    import passporteye.mrz.image  # noqa: F401
+    import skimage.filters  # noqa: F401
+
+
+def _read_turned(picture: Image.Image, attempt: _Attempt) -> tuple[Reading | None, bool]:
+    """The first valid reading among the picture's candidate zones, and whether
+    some zone runs up and down."""
+    boxes, scale, sideways = img.find_boxes(picture)
+    for box in boxes[:MAX_BOXES]:
+        strip = img.extract(picture, box, scale)
+        if strip.width < 50 or strip.height < 10:
+            continue
+        reading = _read_strip(strip, attempt)
+        if reading is not None and reading.valid:
+            return reading, sideways
+    return None, sideways
+
+
+def _read_strip(strip: Image.Image, attempt: _Attempt) -> Reading | None:
+    """The strip's best reading: one pass when it is clean, three and a vote otherwise."""
+    readings: list[Reading] = []
+    passes = (
+        (strip, True),  # legacy engine: the best on OCR-B
+        (img.upscale(strip), True),  # legacy again, enlarged (passporteye's retry)
+        (strip, False),  # the LSTM engine: different mistakes
+    )
+    flipped = False
+    for picture, legacy in passes:
+        if flipped:
+            picture = picture.rotate(180)
+        text = ocr_strip(picture, legacy)
+        if not readings and not flipped and "<" not in text and ">" in text:
+            # The page is upside down: OCR-B's "<" reads as ">" (passporteye's cue).
+            flipped = True
+            picture = picture.rotate(180)
+            text = ocr_strip(picture, legacy)
+        attempt.any_text = attempt.any_text or MRZ_LIKE.search(text) is not None
+        reading = fit(text)
+        if reading is None:
+            attempt.keep(None, picture)
+            if not readings and "<" not in text:
+                return None  # no MRZ here: do not spend two more passes on it
+            continue
+        attempt.keep(reading, picture)
+        readings.append(reading)
+        if len(readings) == 1 and reading.valid and not uncertain(reading):
+            return reading
+        if len(readings) == 2 and reading.valid and readings[0].lines == reading.lines:
+            return reading
+    if not readings:
+        return None
+    return vote(readings)
+
+
+def ocr_strip(strip: Image.Image, legacy: bool) -> str:
+    """OCR one strip (a seam for tests and the benchmark)."""
+    import numpy as np
+
+    return ocr(np.asarray(strip), legacy=legacy)
+
+
+def _why(picture: Image.Image, attempt: _Attempt) -> str:
+    """The reason code for a picture that gave no valid MRZ."""
+    if attempt.strip is not None and (attempt.best is not None or attempt.any_text):
+        if img.has_glare(attempt.strip):
+            return codes.GLARE
+        if img.is_blurred(attempt.strip):
+            return codes.BLUR
+        if attempt.best is not None and attempt.best.checks_ok < attempt.best.checks_total:
+            return codes.CHECK_DIGITS
+        return codes.UNREADABLE
+    if img.has_glare(picture, whole_picture=True):
+        return codes.GLARE
+    if attempt.strip is not None and img.is_blurred(attempt.strip):
+        return codes.BLUR
+    return codes.NO_MRZ
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
