@@ -8,6 +8,7 @@ from .booking import (
     ClosedDay,
     OpeningHours,
 )
+from .enrol_selfie import EnrolSelfie, SelfieMode
 from .enrolment import Enrolment, EnrolmentStatus, OneTimeCode, OtpCounter
 from .money import Attestation, Payment
 from .notification import Notification, NotificationStatus, OutboxMessage
@@ -32,6 +33,8 @@ __all__ = [
     "Enrolment",
     "EnrolmentStatus",
     "DailyRun",
+    "Campaign",
+    "EnrolSelfie",
     "FaceReference",
     "JobRecord",
     "LivenessChallenge",
@@ -48,6 +51,7 @@ __all__ = [
     "ProofAttempt",
     "ProofStatus",
     "PushSubscription",
+    "SelfieMode",
     "StaffRole",
     "StaffUser",
     "utcnow",

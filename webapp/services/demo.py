@@ -119,6 +119,26 @@ PENSIONERS = [
         "Demo2026!",
     ),
 ]
+# Not enrolled yet (no password, no reference photo): she enrols with the demo passport
+# (nfc_bridge's simulated chip: DEMO Amina, born 1950-03-15, specimen state UTO, so a
+# foreign passport: DP number asked, code by e-mail), then attests.
+PASSPORT_PENSIONER = (
+    "DP100010",
+    "DEMO",
+    "Amina",
+    date(1950, 3, 15),
+    "UTO",
+    "UT4821957",
+    None,
+    "a.demo@example.ma",
+    "+212600100010",
+    "3, rue des Orangers",
+    "Rabat",
+    "MAR",
+    "fr",
+    5400.00,
+    None,
+)
 IGR_RATE = 0.12
 
 
@@ -190,7 +210,8 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
         lang,
         gross,
         password,
-    ) in PENSIONERS:
+    ) in [*PENSIONERS, PASSPORT_PENSIONER]:
+        enrolled = password is not None
         p = Pensioner(
             dp_number=dp,
             last_name=last,
@@ -207,8 +228,10 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
             language=lang,
             marital_status="married",
             children=3,
-            account_status=AccountStatus.ACTIVE.value,
-            password_hash=hash_password(password),
+            account_status=(
+                AccountStatus.ACTIVE.value if enrolled else AccountStatus.NOT_ENROLLED.value
+            ),
+            password_hash=hash_password(password) if enrolled else None,
         )
         session.add(p)
         session.flush()
