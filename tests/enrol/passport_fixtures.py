@@ -30,8 +30,14 @@ def td3_lines(**fields) -> list[str]:
 
     f = {**DEMO_MRZ_FIELDS, **fields}
     mrz = td3_mrz(
-        f["surname"], f["given"], f["number"], f["nationality"], f["birth"], f["sex"],
-        f["expiry"], f.get("issuing"),
+        f["surname"],
+        f["given"],
+        f["number"],
+        f["nationality"],
+        f["birth"],
+        f["sex"],
+        f["expiry"],
+        f.get("issuing"),
     )
     return [mrz[:44], mrz[44:]]
 

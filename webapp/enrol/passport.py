@@ -1,5 +1,185 @@
-"""Procedure 1 (biometric passport): scan, chip, check, selfie, done.
+"""Procedure 1 « Récupération de la photo de votre passeport biométrique »: scan, check, done.
 
-Filled by the passport engineer; routes register on ``bp`` and guard their
-step with ``flow.step_page("scan")`` etc.
+The chip read lives in :mod:`.passport_chip`, the shared selfie in :mod:`.selfie`.
 """
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, make_response, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from ..db import get_session
+from ..extensions import limiter
+from ..models import Pensioner
+from ..render import render_page
+from ..services import enrol_selfie, passport_enrol, passport_scan
+from ..services import enrolment as enrolment_svc
+from ..services.tasks import job_status
+from . import bp
+from .passport_messages import scan_text
+from .steps import at_step, go
+
+SCAN_TITLE = _l("Scanner votre passeport")
+CHECK_TITLE = _l("Vérifiez vos informations")
+
+
+# --- « Scanner » ----------------------------------------------------------------------------
+
+
+@bp.route("/passport/scan")
+@at_step("scan")
+def passport_scan_page(enrolment):
+    """The back camera with a frame for the open identity page; a photo upload as fallback."""
+    return render_page(
+        "enrol/scan.html",
+        title=SCAN_TITLE,
+        demo=bool(current_app.config.get("DEMO")),
+        job=None,
+        error=None,
+    )
+
+
+@bp.route("/passport/scan", methods=["POST"])
+@limiter.limit("60 per minute")
+@at_step("scan")
+def passport_scan_submit(enrolment):
+    """One picture (a camera frame or an uploaded photo) → the MRZ job; its status partial."""
+    upload = request.files.get("image")
+    data = upload.read() if upload else b""
+    if not data and current_app.config.get("DEMO") and request.form.get("demo"):
+        from ..services.demo_passport import demo_page_jpeg
+
+        data = demo_page_jpeg()
+    try:
+        job_id = passport_scan.submit(get_session(), enrolment, data)
+    except passport_scan.ScanRefused as exc:
+        return _scan_status(None, error=exc.code, status=422)
+    return _scan_status(job_status(job_id))
+
+
+@bp.route("/passport/scan/jobs/<job_id>")
+@at_step("scan")
+def passport_scan_job(enrolment, job_id: str):
+    """The polling partial of one scan job (only a job of this enrolment)."""
+    job = job_status(job_id)
+    if (
+        job is None
+        or job.kind != "enrol_scan"
+        or (job.args or {}).get("args", [None])[0] != (enrolment.id)
+    ):
+        abort(404)
+    return _scan_status(job)
+
+
+def _scan_status(job, *, error: str | None = None, status: int = 200):
+    """Running → poll; a valid MRZ → on to the chip; otherwise the reason, worded."""
+    session = get_session()
+    if job is not None and job.status in ("finished", "failed"):
+        passport_scan.forget_picture(session, job)
+        result = job.result or {}
+        if job.status == "finished" and result.get("valid"):
+            enrolment = _enrolment_of(job)
+            if enrolment is not None and enrolment.step == "scan":
+                enrolment_svc.advance(session, enrolment, "chip")
+            return go(url_for("enrol.passport_chip_page"))
+        error = result.get("reason") if job.status == "finished" else (job.error_code or "internal")
+    return render_page(
+        "enrol/scan_status.html",
+        status=status,
+        title=SCAN_TITLE,
+        job=job,
+        error=error,
+        error_text=scan_text(error) if error else None,
+    )
+
+
+def _enrolment_of(job):
+    from ..models import Enrolment
+
+    return get_session().get(Enrolment, (job.args or {}).get("args", [None])[0])
+
+
+# --- « Vérification » -----------------------------------------------------------------------
+
+
+def _check_page(enrolment, *, status: int = 200, dp_error=None, dead_end=None, dp=""):
+    identity = (enrolment.data or {}).get("chip") or {}
+    if not identity:  # nothing read (should not happen): start again from the scan
+        enrolment_svc.go_back(get_session(), enrolment, "scan")
+        return go(url_for("enrol.passport_scan_page"))
+    return render_page(
+        "enrol/check.html",
+        birth=date.fromisoformat(identity["birth_date"]),
+        expiry=date.fromisoformat(identity["expiry_date"]),
+        status=status,
+        title=CHECK_TITLE,
+        identity=identity,
+        foreign=not passport_enrol.is_moroccan(identity),
+        dp=dp,
+        dp_error=dp_error,
+        dead_end=dead_end,
+    )
+
+
+@bp.route("/passport/check")
+@at_step("check")
+def passport_check_page(enrolment):
+    """The chip's data (not the OCR's) and photo, for the pensioner to confirm."""
+    return _check_page(enrolment)
+
+
+@bp.route("/passport/photo")
+@at_step("check", "contact", "code", "selfie")
+def passport_photo(enrolment):
+    """The chip photo of this enrolment, never cached."""
+    try:
+        photo = enrol_selfie.open_photo(enrolment)
+    except enrol_selfie.SelfieError:
+        abort(404)
+    response = make_response(photo)
+    response.headers["Content-Type"] = "image/jpeg" if photo[:2] == b"\xff\xd8" else "image/jp2"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/passport/check", methods=["POST"])
+@limiter.limit("20 per minute")
+@at_step("check")
+def passport_check_submit(enrolment):
+    """« C'est bien moi »: find the pension file, then the contact step (or a dead end)."""
+    session = get_session()
+    if request.form.get("action") == "rescan":
+        enrolment_svc.go_back(session, enrolment, "scan")
+        return go(url_for("enrol.passport_scan_page"))
+    identity = (enrolment.data or {}).get("chip") or {}
+    foreign = not passport_enrol.is_moroccan(identity)
+    dp = (request.form.get("dp_number") or "").strip().upper()[:20]
+    if foreign and not dp:
+        return _check_page(enrolment, status=422, dp_error=_l("Indiquez votre numéro de dossier."))
+    try:
+        pensioner: Pensioner = passport_enrol.find_pensioner(session, identity, dp)
+        enrolment_svc.match_pensioner(session, enrolment, pensioner)
+    except passport_enrol.ChipRefused:
+        if foreign:
+            message = _l("Ce numéro de dossier ne correspond pas au titulaire de ce passeport.")
+            return _check_page(enrolment, status=422, dp_error=message, dp=dp)
+        return _check_page(enrolment, status=422, dead_end="no_match")
+    except enrolment_svc.AlreadyEnrolled:
+        return _check_page(enrolment, status=409, dead_end="already_enrolled")
+    channel = "sms" if passport_enrol.is_moroccan(identity) else "email"
+    enrolment_svc.advance(session, enrolment, "contact", code_channel=channel)
+    return go("/enrol/contact")
+
+
+# --- the end --------------------------------------------------------------------------------
+
+
+@bp.route("/done")
+def done():
+    """« Votre inscription est terminée »: log in with the DP number and the code."""
+    return render_page("enrol/done.html", title=_l("Inscription terminée"))
+
+
+from . import passport_chip, selfie  # noqa: E402,F401  (their routes register on bp)

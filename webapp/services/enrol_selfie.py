@@ -24,7 +24,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlmodel import Session, col, select
 
 import face_engine
@@ -174,7 +174,7 @@ def submit(
     if now >= challenge.expires_at:
         raise SelfieError("challenge_expired")
     check_can_try(session, enrolment, now)
-    burned = session.execute(
+    burned: CursorResult = session.execute(  # type: ignore[assignment]
         update(LivenessChallenge)
         .where(col(LivenessChallenge.id) == challenge.id)
         .where(col(LivenessChallenge.used_at).is_(None))
@@ -184,6 +184,7 @@ def submit(
         session.rollback()
         raise SelfieError("nonce_reused")
     assert enrolment.id is not None and enrolment.pensioner_id is not None
+    assert challenge.id is not None
     selfie = EnrolSelfie(
         enrolment_id=enrolment.id,
         pensioner_id=enrolment.pensioner_id,
@@ -311,7 +312,7 @@ def decide(session: Session, selfie_id: int) -> dict:
     assert enrolment is not None
     decision, distance, liveness, reasons, template = _engine_decision(session, selfie, enrolment)
     now = utcnow()
-    written = session.execute(
+    written: CursorResult = session.execute(  # type: ignore[assignment]
         update(EnrolSelfie)
         .where(col(EnrolSelfie.id) == selfie_id)
         .where(col(EnrolSelfie.decision) == Decision.PENDING.value)
