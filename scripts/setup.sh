@@ -18,6 +18,11 @@ if ((${#need_apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+  # pcscd's postinst may start the daemon before vsmartcard-vpcd's reader file is
+  # unpacked, and pcscd reads /etc/reader.conf.d only when it starts.
+  if [[ " ${need_apt[*]} " == *" vsmartcard-vpcd "* ]] && pidof pcscd >/dev/null; then
+    invoke-rc.d pcscd restart || true
+  fi
 fi
 
 PY=${PYTHON:-python3}

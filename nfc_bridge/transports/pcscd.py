@@ -9,15 +9,29 @@ access to ``/run/pcscd``.
 The vpcd reader holds one card at a time, so two test runs on one machine would
 lay their cards on each other's: ``PcscdProcess`` takes a machine-wide file lock
 for as long as it is used.
+
+A daemon counts as running only when the pid file names a live process that *is*
+pcscd and its socket accepts a connection. The pid file alone is not enough:
+``/run`` may live on disk (it does on the CI and development VMs) and a pcscd that
+did not exit cleanly (a killed run, a machine image taken while the package's
+daemon ran) leaves ``pcscd.pid`` and ``pcscd.comm`` behind; with ``pid_max`` at
+32768 the test suite's own subprocesses soon reuse that pid, and a harness that
+believed the pid file waited on a dead socket ("Service not available").
+
+The daemon we start logs to ``LOG_PATH`` (or ``$NFC_PCSCD_LOG``); when it cannot
+be reached, ``PcscUnavailable`` says why and quotes the end of that log.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import IO
@@ -33,6 +47,9 @@ LOCK_PATH = (
     Path("/run/lock" if os.access("/run/lock", os.W_OK) else "/tmp") / "nfc_bridge-vpcd.lock"
 )
 DAEMON_EXIT_WAIT = 75.0  # a socket-less pcscd ends itself 60 s after its last client
+# Where the daemon we start writes its debug log (kept for the next failure message).
+LOG_PATH = Path(tempfile.gettempdir()) / "nfc_bridge-pcscd.log"
+LOG_TAIL_LINES = 25
 
 
 def _pid_alive(pid: int) -> bool:
@@ -45,14 +62,56 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def running_pcscd_pid() -> int | None:
-    """The pid of a live pcscd according to its pid file, if any."""
+def _is_pcscd(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "comm").read_text().strip() == "pcscd"
+    except OSError:  # no such process (or it ended while we looked)
+        return False
+
+
+def pidfile_pid() -> int | None:
+    """The pid written in pcscd's pid file, live or not."""
     try:
         # pcscd 1.9 ends its pid file with a NUL byte: b"1234\n\x00".
-        pid = int(PCSCD_PIDFILE.read_bytes().replace(b"\0", b"").strip())
+        return int(PCSCD_PIDFILE.read_bytes().replace(b"\0", b"").strip())
     except (OSError, ValueError):
         return None
-    return pid if _pid_alive(pid) else None
+
+
+def running_pcscd_pid() -> int | None:
+    """The pid of a live pcscd according to its pid file, if any.
+
+    A pid file naming a process that is not pcscd is stale (its pcscd died
+    without cleaning up and the pid was handed out again): ``None``.
+    """
+    pid = pidfile_pid()
+    return pid if pid is not None and _pid_alive(pid) and _is_pcscd(pid) else None
+
+
+def socket_problem(path: Path = PCSCD_SOCKET) -> str | None:
+    """Why a client cannot connect to pcscd's socket, or ``None`` when it can."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2.0)
+    try:
+        probe.connect(str(path))
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ECONNREFUSED:
+            return f"{path} refuses connections (no daemon behind it: a stale socket)"
+        return f"{path}: {exc.strerror or exc}"
+    finally:
+        probe.close()
+    return None
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file ("" if it cannot be read)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def live_pcscd_pids() -> list[int]:
@@ -82,6 +141,8 @@ class PcscdProcess:
         self.timeout = timeout
         self.lock_timeout = lock_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(os.environ.get("NFC_PCSCD_LOG") or LOG_PATH)
+        self.notes: list[str] = []  # what the harness found and did, for error messages
         self._lock_file: IO[str] | None = None
 
     @property
@@ -93,7 +154,7 @@ class PcscdProcess:
         """Reuse a running pcscd or launch one, then wait for the vpcd reader."""
         self._acquire_lock()
         try:
-            if running_pcscd_pid() is None:
+            if not self._usable_daemon():
                 self._launch()
             self.wait_for_reader()
         except BaseException:
@@ -116,6 +177,26 @@ class PcscdProcess:
                 time.sleep(0.2)
         self._lock_file = lock_file
 
+    def _usable_daemon(self) -> bool:
+        """Whether a pcscd we did not start is running and reachable (then reuse it)."""
+        pid, live = pidfile_pid(), running_pcscd_pid()
+        if pid is not None and live is None:
+            self.notes.append(
+                f"stale pid file: {PCSCD_PIDFILE} names pid {pid}, which is not pcscd"
+            )
+        problem = socket_problem()
+        if live is not None and problem is None:
+            self.notes.append(f"reusing the running pcscd (pid {live}), started outside the tests")
+            return True
+        if problem is None:  # systemd's pcscd.socket: connecting starts the daemon
+            self.notes.append(
+                f"reusing {PCSCD_SOCKET}, which accepts connections (socket activation)"
+            )
+            return True
+        if live is not None:
+            self.notes.append(f"pcscd pid {live} is running but {problem}")
+        return False
+
     def _launch(self) -> None:
         binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
         if not os.path.exists(binary):
@@ -125,7 +206,7 @@ class PcscdProcess:
         deadline = time.monotonic() + DAEMON_EXIT_WAIT
         while live_pcscd_pids():
             if time.monotonic() > deadline:
-                raise PcscUnavailable(f"a pcscd without socket is running: {live_pcscd_pids()}")
+                raise self.explain(f"a pcscd without socket is running: {live_pcscd_pids()}")
             time.sleep(0.5)
         # A pid file left by a killed daemon makes a new one refuse to start.
         for stale in (PCSCD_PIDFILE, PCSCD_SOCKET):
@@ -133,17 +214,30 @@ class PcscdProcess:
                 stale.unlink()
             except FileNotFoundError:
                 pass
-        # NFC_PCSCD_LOG=/path/to/file keeps pcscd's debug log, to diagnose a test run.
-        log_path = os.environ.get("NFC_PCSCD_LOG")
-        with open(log_path or os.devnull, "ab") as log:
+        # The debug log is kept (overwritten at each launch) for the failure message.
+        with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 # --auto-exit: should this process die unannounced, its pcscd follows
                 # a minute later instead of lingering.
-                [binary, "--foreground", "--debug" if log_path else "--error", "--auto-exit"],
+                [binary, "--foreground", "--debug", "--auto-exit"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # our own group: a Ctrl-C in pytest is not its problem
             )
+        self.notes.append(f"started pcscd pid {self.process.pid}, log in {self.log_path}")
+
+    def explain(self, summary: str) -> PcscUnavailable:
+        """A ``PcscUnavailable`` saying what failed, what we saw, and pcscd's log."""
+        lines = [summary, *(f"  - {note}" for note in self.notes)]
+        problem = socket_problem()
+        lines.append(f"  - socket now: {problem or 'accepts connections'}")
+        if self.started or self.log_path.exists():
+            tail = log_tail(self.log_path)
+            lines.append(f"  - last lines of {self.log_path}:")
+            lines.extend(f"    | {line}" for line in tail.splitlines() or ["(empty)"])
+        else:
+            lines.append("  - the reused pcscd logs to syslog/journal, not to us")
+        return PcscUnavailable("\n".join(lines))
 
     def wait_for_reader(self) -> str:
         """Wait until the daemon lists the wanted reader; returns its full name."""
@@ -151,10 +245,11 @@ class PcscdProcess:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise PcscUnavailable(f"pcscd exited with code {self.process.returncode}")
-            if self.process is None and running_pcscd_pid() is None:
+                raise self.explain(f"pcscd exited with code {self.process.returncode}")
+            if self.process is None and running_pcscd_pid() is None and socket_problem():
                 # The daemon we meant to reuse went away (one left behind by a killed
                 # run ends itself with --auto-exit): start ours.
+                self.notes.append("the reused pcscd went away")
                 self._launch()
             try:
                 for name in list_readers():
@@ -163,9 +258,13 @@ class PcscdProcess:
             except PcscUnavailable as exc:
                 last_error = exc
             time.sleep(0.1)
-        raise PcscUnavailable(
-            f"no reader named {self.reader!r} after {self.timeout:.0f} s ({last_error})"
-        )
+        summary = f"no reader named {self.reader!r} after {self.timeout:.0f} s ({last_error})"
+        if last_error is None and not self.started:
+            summary += (
+                "; the reused pcscd was probably started before /etc/reader.conf.d/vpcd was"
+                " installed (pcscd reads it only at start): restart it"
+            )
+        raise self.explain(summary)
 
     def stop(self) -> None:
         """Stop the daemon if we started it (a reused one is left alone); free the reader."""
@@ -213,11 +312,6 @@ def reader_state(reader: str = VPCD_READER) -> tuple[int, bool]:
         return event_state >> 16, bool(event_state & scard.SCARD_STATE_PRESENT)
     finally:
         scard.SCardReleaseContext(context)
-
-
-def card_present(reader: str = VPCD_READER) -> bool:
-    """Whether pcscd currently sees a card in the first reader matching ``reader``."""
-    return reader_state(reader)[1]
 
 
 def wait_for_card(

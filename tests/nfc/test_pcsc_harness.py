@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import subprocess
+from contextlib import contextmanager
+
 import pytest
 
-from nfc_bridge.transports.pcscd import PcscdProcess, running_pcscd_pid
+from nfc_bridge.transports.pcsc import PcscUnavailable
+from nfc_bridge.transports.pcscd import (
+    PCSCD_DIR,
+    PCSCD_PIDFILE,
+    PCSCD_SOCKET,
+    PcscdProcess,
+    pidfile_pid,
+    running_pcscd_pid,
+)
 
 pytestmark = pytest.mark.pcsc
+
+
+@pytest.fixture(autouse=True)
+def no_outside_pcscd():
+    """These tests start and kill daemons: not possible beside a system pcscd."""
+    pid = running_pcscd_pid()
+    if pid is not None:
+        pytest.skip(f"a pcscd started outside the tests runs (pid {pid})")
 
 
 def test_a_daemon_left_by_a_killed_run_is_reused_then_replaced_when_it_exits():
@@ -32,3 +53,49 @@ def test_a_daemon_left_by_a_killed_run_is_reused_then_replaced_when_it_exits():
             orphan.wait(timeout=10)
         reuser.stop()
     assert running_pcscd_pid() is None, "nothing left behind"
+
+
+@contextmanager
+def stale_pcscd_files():
+    """What a pcscd that did not exit cleanly leaves in /run/pcscd once its pid is reused.
+
+    ``/run`` is on disk on our VMs and ``pid_max`` is 32768: the pid file of a
+    daemon killed earlier (or caught in a machine image) soon names one of the
+    suite's own processes, and its socket file has nobody behind it.
+    """
+    other = subprocess.Popen(["sleep", "120"])  # the process that got the old pid
+    PCSCD_DIR.mkdir(exist_ok=True)
+    PCSCD_PIDFILE.write_bytes(f"{other.pid}\n".encode() + b"\0")
+    PCSCD_SOCKET.unlink(missing_ok=True)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(PCSCD_SOCKET))
+    dead.close()  # the file stays, nobody listens
+    try:
+        yield other.pid
+    finally:
+        if pidfile_pid() == other.pid:  # the harness did not clean up: we do
+            PCSCD_PIDFILE.unlink(missing_ok=True)
+            PCSCD_SOCKET.unlink(missing_ok=True)
+        other.kill()
+        other.wait(timeout=10)
+
+
+def test_a_stale_pid_file_naming_another_process_does_not_pass_for_a_running_pcscd():
+    with stale_pcscd_files() as reused_pid:
+        with PcscdProcess() as daemon:
+            assert daemon.started, "a pid file naming a `sleep` is not a running pcscd"
+            assert daemon.process.pid != reused_pid
+            assert "Virtual PCD" in daemon.wait_for_reader()
+    assert running_pcscd_pid() is None, "nothing left behind"
+
+
+def test_when_the_reader_never_comes_the_error_says_why_and_shows_the_pcscd_log():
+    with stale_pcscd_files() as reused_pid:
+        with pytest.raises(PcscUnavailable) as failure:
+            PcscdProcess(reader="No Such Reader", timeout=2).start()
+    message = str(failure.value)
+    assert "no reader named 'No Such Reader' after 2 s" in message
+    assert f"names pid {reused_pid}, which is not pcscd" in message
+    assert "last lines of" in message
+    assert re.search(r"\| \d{8} \w+\.[cl]:\d+:", message), "pcscd's own log lines are quoted"
+    assert running_pcscd_pid() is None, "the daemon we started is stopped"
