@@ -38,6 +38,7 @@ bench: translations
 	$(BIN)/python bench/face.py
 	$(BIN)/python bench/nfc.py
 	$(BIN)/python bench/proof.py
+	$(BIN)/python bench/mrz.py
 	$(BIN)/python bench/booking.py
 
 worker: setup
