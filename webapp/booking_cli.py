@@ -42,3 +42,12 @@ def close_day(day, label: str, agency_code: str | None) -> None:
     the_day: date = day.date()
     added = booking.add_closed_day(session, the_day, label, agency_id=agency_id)
     click.echo(f"{the_day} closed" if added else f"{the_day} was already closed")
+
+
+@booking_cli.command("remind")
+def remind() -> None:
+    """Send the reminder of tomorrow's appointments (each once; run daily, e.g. from cron)."""
+    from .services import agency_enrol
+
+    sent = agency_enrol.send_reminders(get_session())
+    click.echo(f"{sent} reminder(s) sent")

@@ -95,7 +95,7 @@ def check_in(session: Session, staff: StaffUser, appointment_id: int, ip: str | 
     """The pensioner is at the desk."""
     appointment = for_staff(session, staff, appointment_id)
     done = booking.set_status(
-        session, appointment.id, AppointmentStatus.CHECKED_IN, staff_id=staff.id, commit=False
+        session, appointment_id, AppointmentStatus.CHECKED_IN, staff_id=staff.id, commit=False
     )
     _audit(session, "appointment_checked_in", staff, done, ip)
     session.commit()
@@ -114,7 +114,7 @@ def no_show(
     if appointment.starts_at > (now or utcnow()):
         raise NotYetDue()
     done = booking.set_status(
-        session, appointment.id, AppointmentStatus.NO_SHOW, staff_id=staff.id, commit=False
+        session, appointment_id, AppointmentStatus.NO_SHOW, staff_id=staff.id, commit=False
     )
     _audit(session, "appointment_no_show", staff, done, ip)
     session.commit()
@@ -126,7 +126,7 @@ def cancel(session: Session, staff: StaffUser, appointment_id: int, ip: str | No
     appointment = for_staff(session, staff, appointment_id)
     done = booking.set_status(
         session,
-        appointment.id,
+        appointment_id,
         AppointmentStatus.CANCELLED,
         from_=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
         staff_id=staff.id,
@@ -148,7 +148,7 @@ def move(
     """Move to another slot of the same agency (the booking rules apply)."""
     appointment = for_staff(session, staff, appointment_id)
     before = appointment.starts_at
-    moved = booking.move(session, appointment.id, starts_at, now=now, commit=False)
+    moved = booking.move(session, appointment_id, starts_at, now=now, commit=False)
     _audit(
         session,
         "appointment_moved",

@@ -5,7 +5,8 @@ process's thread in the embedded default, RQ's cron scheduler in production, or
 a cron line). Once the fund's local time passes ``PROOF_DAILY_AT`` it claims the
 day by inserting its :class:`DailyRun` row — a database lock, so several web
 processes and workers never run the same day twice — and runs :func:`cycle`:
-reminders, suspensions, frame purge and lost-job recovery. Every step is also
+reminders, suspensions, frame purge, lost-job recovery and the reminders of
+tomorrow's agency appointments. Every step is also
 idempotent on its own, so ``flask proof daily`` may run it by hand at any time.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..models import DailyRun, utcnow
-from . import campaigns, proof_of_life, proof_store
+from . import agency_enrol, campaigns, proof_of_life, proof_store
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
     suspended = campaigns.suspend_late(session, day)
     purged = proof_store.purge_frames(session)
     recovered = proof_of_life.recover_stale(session)
+    appointments = agency_enrol.send_reminders(session)
     return {
         "day": day.isoformat(),
         "campaign": campaign.quarter,
@@ -79,6 +81,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
         "suspended": suspended,
         "purged": purged,
         "recovered": recovered,
+        "appointment_reminders": appointments,
     }
 
 
