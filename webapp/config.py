@@ -166,9 +166,8 @@ class Config:
 
     # Enrolment selfie (both procedures): uploads allowed per pensioner and local day.
     ENROL_SELFIE_DAILY_ATTEMPTS = int(os.environ.get("ENROL_SELFIE_DAILY_ATTEMPTS", "5"))
-    # Passport scan: largest picture accepted, and the MRZ job's time limit (seconds).
+    # Passport scan: the largest picture accepted (bytes).
     ENROL_SCAN_MAX_BYTES = int(os.environ.get("ENROL_SCAN_MAX_BYTES", str(8 * 1024 * 1024)))
-    ENROL_SCAN_JOB_TIMEOUT = int(os.environ.get("ENROL_SCAN_JOB_TIMEOUT", "60"))
 
 
 class ProductionConfig(Config):

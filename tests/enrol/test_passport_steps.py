@@ -15,11 +15,18 @@ from webapp.models import Enrolment, JobRecord, Pensioner
 
 @pytest.fixture
 def mrz_engine(monkeypatch):
-    """The MRZ engine's answer for the next pictures (set ``answer["value"]``)."""
-    from webapp.services import passport_scan
+    """The MRZ engine's answer for the next pictures (set ``answer["value"]``): the real
+    engine reads the generated page in ``test_the_demo_page_is_read_by_the_mrz_engine``."""
+    import mrz_reader
+    from mrz_reader import MrzResult
 
     answer = {"value": {"valid": True, "lines": td3_lines(), "fields": {}, "reason": None}}
-    monkeypatch.setattr(passport_scan, "read_mrz", lambda picture: answer["value"])
+
+    def read(picture):
+        value = answer["value"]
+        return MrzResult(value["valid"], tuple(value["lines"]), {}, value["reason"])
+
+    monkeypatch.setattr(mrz_reader, "read", read)
     return answer
 
 
@@ -69,7 +76,14 @@ def test_a_valid_mrz_takes_the_pensioner_to_the_chip_step(app, client, demo, mrz
         from webapp.db import get_session
 
         job = get_session().exec(select(JobRecord)).one()
-        assert job.args["args"][1] == ""  # the sealed picture is forgotten
+        assert job.kind == "mrz_read" and len(job.args["args"]) == 1  # a key, not the picture
+
+
+def test_the_demo_page_is_read_by_the_mrz_engine(app, client, demo):
+    row_id = _enrol(app, client, "scan", lines=[])
+    response = _post_picture(client, _picture())
+    assert response.status_code == 303, response.data.decode()[-500:]
+    assert _row(app, row_id).data["mrz_lines"] == td3_lines()
 
 
 def test_a_photo_that_is_not_a_passport_page_says_so(app, client, demo, mrz_engine):

@@ -55,36 +55,28 @@ def passport_scan_submit(enrolment):
     try:
         job_id = passport_scan.submit(get_session(), enrolment, data)
     except passport_scan.ScanRefused as exc:
-        return _scan_status(None, error=exc.code, status=422)
-    return _scan_status(job_status(job_id))
+        return _scan_status(enrolment, None, error=exc.code, status=422)
+    return _scan_status(enrolment, job_status(job_id))
 
 
 @bp.route("/passport/scan/jobs/<job_id>")
 @at_step("scan")
 def passport_scan_job(enrolment, job_id: str):
-    """The polling partial of one scan job (only a job of this enrolment)."""
-    job = job_status(job_id)
-    if (
-        job is None
-        or job.kind != "enrol_scan"
-        or (job.args or {}).get("args", [None])[0] != (enrolment.id)
-    ):
+    """The polling partial of this enrolment's scan job."""
+    if not passport_scan.owns(enrolment, job_id):
         abort(404)
-    return _scan_status(job)
+    return _scan_status(enrolment, job_status(job_id))
 
 
-def _scan_status(job, *, error: str | None = None, status: int = 200):
-    """Running → poll; a valid MRZ → on to the chip; otherwise the reason, worded."""
-    session = get_session()
-    if job is not None and job.status in ("finished", "failed"):
-        passport_scan.forget_picture(session, job)
-        result = job.result or {}
-        if job.status == "finished" and result.get("valid"):
-            enrolment = _enrolment_of(job)
-            if enrolment is not None and enrolment.step == "scan":
-                enrolment_svc.advance(session, enrolment, "chip")
+def _scan_status(enrolment, job, *, error: str | None = None, status: int = 200):
+    """Running → poll; a valid passport MRZ → on to the chip; otherwise the reason, worded."""
+    if job is not None:
+        state, lines, error = passport_scan.outcome(job)
+        if state == "valid":
+            session = get_session()
+            passport_scan.keep(session, enrolment, lines)
+            enrolment_svc.advance(session, enrolment, "chip")
             return go(url_for("enrol.passport_chip_page"))
-        error = result.get("reason") if job.status == "finished" else (job.error_code or "internal")
     return render_page(
         "enrol/scan_status.html",
         status=status,
@@ -93,12 +85,6 @@ def _scan_status(job, *, error: str | None = None, status: int = 200):
         error=error,
         error_text=scan_text(error) if error else None,
     )
-
-
-def _enrolment_of(job):
-    from ..models import Enrolment
-
-    return get_session().get(Enrolment, (job.args or {}).get("args", [None])[0])
 
 
 # --- « Vérification » -----------------------------------------------------------------------

@@ -10,7 +10,16 @@ SCAN = {
     "scan_empty": _l("Aucune photo n'a été reçue. Réessayez."),
     "scan_too_large": _l("La photo est trop volumineuse. Réessayez avec une photo plus petite."),
     "scan_not_image": _l("Le fichier envoyé n'est pas une photo lisible."),
-    "scan_expired": _l("Votre inscription a expiré. Recommencez depuis le début."),
+    "scan_expired": _l("La photo n'a pas pu être lue à temps. Réessayez."),
+    "not_an_image": _l("Le fichier envoyé n'est pas une photo lisible."),
+    "unreadable": _l(
+        "Les caractères en bas de la page sont mal lus. Photographiez la page bien à plat, "
+        "nette et sans reflets."
+    ),
+    "check_digits": _l(
+        "Les caractères en bas de la page sont mal lus. Photographiez la page bien à plat, "
+        "nette et sans reflets."
+    ),
     "not_a_passport": _l(
         "Ce document n'est pas un passeport. Photographiez la page de votre passeport "
         "qui porte votre photo."
