@@ -10,7 +10,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from . import oids
-from .der import INTEGER, algorithm_oid, decode_int
 from .errors import NfcError
 from .sod import SignedData
 
@@ -29,12 +28,19 @@ def verify_signed_data(s: SignedData, cert: x509.Certificate, role: str = "signe
         return check(NOT_CHECKED, f"unknown digest algorithm {s.digest_oid}")
     signed = s.content
     if s.signed_attrs is not None:
+        # RFC 5652 §11.1: the signed contentType attribute names what was signed.
+        if s.attr_content_type != s.content_type:
+            return check(
+                FAIL,
+                f"signed contentType attribute ({s.attr_content_type or 'missing'}) differs "
+                f"from the encapsulated content type ({s.content_type})",
+            )
         digest = hashlib.new(dcls().name, s.content).digest()
         if s.message_digest is None or not hmac.compare_digest(digest, s.message_digest):
             return check(FAIL, "messageDigest attribute does not match the signed content")
         signed = s.signed_attrs
     try:
-        scheme = _verify_signature(cert.public_key(), s.signature_alg, dcls, s.signature, signed)
+        scheme = _verify_signature(cert.public_key(), s, dcls, signed)
     except InvalidSignature:
         return check(FAIL, f"signature does not verify with the {role} key")
     except (ValueError, TypeError, NfcError) as exc:
@@ -42,10 +48,13 @@ def verify_signed_data(s: SignedData, cert: x509.Certificate, role: str = "signe
     return check(PASS, f"{scheme} signature by {cert.subject.rfc4514_string()}")
 
 
-def _verify_signature(key, alg, dcls, signature: bytes, data: bytes) -> str:
-    oid = algorithm_oid(alg)
+def _verify_signature(key: object, s: SignedData, dcls: oids.HashFactory, data: bytes) -> str:
+    oid, signature = s.signature_oid, s.signature
     if oid == oids.RSASSA_PSS:
-        hcls, salt = _pss_params(alg, dcls)
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise ValueError("RSASSA-PSS signature with a non-RSA key")
+        hcls = oids.HASHES[s.pss_hash_oid] if s.pss_hash_oid else dcls
+        salt = hcls().digest_size if s.pss_salt is None else s.pss_salt
         key.verify(signature, data, padding.PSS(padding.MGF1(hcls()), salt), hcls())
         return "RSASSA-PSS"
     if isinstance(key, rsa.RSAPublicKey):
@@ -56,20 +65,9 @@ def _verify_signature(key, alg, dcls, signature: bytes, data: bytes) -> str:
         hcls = oids.ECDSA.get(oid, dcls)
         if signature[:1] != b"\x30":  # some issuers store plain r||s
             half = len(signature) // 2
-            signature = utils.encode_dss_signature(int.from_bytes(signature[:half], "big"),
-                                                   int.from_bytes(signature[half:], "big"))
+            signature = utils.encode_dss_signature(
+                int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+            )
         key.verify(signature, data, ec.ECDSA(hcls()))
         return "ECDSA"
     raise ValueError(f"algorithm {oid}")
-
-
-def _pss_params(alg, default):
-    hcls, salt = default, default().digest_size
-    kids = alg.children()
-    if len(kids) > 1:
-        for p in kids[1].children():
-            if p.tag == 0xA0:
-                hcls = oids.HASHES[algorithm_oid(p.children()[0])]
-            elif p.tag == 0xA2 and p.children()[0].tag == INTEGER:
-                salt = decode_int(p.children()[0])
-    return hcls, salt

@@ -45,9 +45,12 @@ def passive_auth(
     if sod is None:
         return _summary(report)
     report["dg_hashes"] = _dg_hashes(files, sod)
-    signer = dsc or _embedded_dsc(sod)
+    signer = dsc or sod.signed.signer_certificate
     if signer is None:
-        report["sod_signature"] = check(FAIL, "no document signer certificate in EF.SOD")
+        reason = "no document signer certificate in EF.SOD"
+        if sod.signed.certificates:
+            reason = f"no certificate in EF.SOD is the signer's ({sod.signed.signer_id})"
+        report["sod_signature"] = check(FAIL, reason)
         return _summary(report)
     report["sod_signature"] = _verify_sod(sod, signer)
     report["dsc_chain"] = _verify_chain(signer, trust_store, now or dt.datetime.now(dt.UTC))
@@ -56,8 +59,12 @@ def passive_auth(
 
 
 def _summary(report: dict) -> dict:
-    checks = [report["sod_signature"], report["dsc_chain"], report["country"],
-              *report["dg_hashes"].values()]
+    checks = [
+        report["sod_signature"],
+        report["dsc_chain"],
+        report["country"],
+        *report["dg_hashes"].values(),
+    ]
     report["passed"] = bool(report["dg_hashes"]) and all(c["status"] == PASS for c in checks)
     return report
 
@@ -80,15 +87,6 @@ def _dg_hashes(files: dict[str, bytes], sod: SecurityObject) -> dict:
     return out
 
 
-def _embedded_dsc(sod: SecurityObject) -> x509.Certificate | None:
-    certs = sod.signed.certificates
-    s = sod.signed
-    for c in certs:
-        if s.sid_serial is not None and c.serial_number == s.sid_serial:
-            return c
-    return certs[0] if certs else None
-
-
 def _verify_sod(sod: SecurityObject, dsc: x509.Certificate) -> dict:
     return verify_signed_data(sod.signed, dsc, "document signer")
 
@@ -97,9 +95,12 @@ def _verify_chain(dsc: x509.Certificate, store: TrustStore | None, now: dt.datet
     if store is None or not store.certs:
         return check(NOT_CHECKED, "no CSCA trust store given")
     if not dsc.not_valid_before_utc <= now <= dsc.not_valid_after_utc:
-        return check(FAIL, f"document signer certificate not valid now "
-                           f"(valid {dsc.not_valid_before_utc:%Y-%m-%d} to "
-                           f"{dsc.not_valid_after_utc:%Y-%m-%d})")
+        return check(
+            FAIL,
+            f"document signer certificate not valid now "
+            f"(valid {dsc.not_valid_before_utc:%Y-%m-%d} to "
+            f"{dsc.not_valid_after_utc:%Y-%m-%d})",
+        )
     candidates = store.issuers_of(dsc)
     if not candidates:
         return check(FAIL, f"no CSCA named {dsc.issuer.rfc4514_string()} in the trust store")
@@ -133,6 +134,9 @@ def _country(dg1: bytes | None, dsc: x509.Certificate, store: TrustStore | None)
     if code is None:
         return check(NOT_CHECKED, f"unknown issuing state {state!r}")
     if found != {code}:
-        return check(FAIL, f"MRZ issuing state {state} ({code}) but certificates say "
-                           f"{', '.join(sorted(found)) or 'nothing'}")
+        return check(
+            FAIL,
+            f"MRZ issuing state {state} ({code}) but certificates say "
+            f"{', '.join(sorted(found)) or 'nothing'}",
+        )
     return check(PASS, f"MRZ issuing state {state} matches certificate country {code}")

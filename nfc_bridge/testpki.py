@@ -50,6 +50,7 @@ def make_pki(
     csca_key=None,
     csca: x509.Certificate | None = None,
     dsc_key=None,
+    dsc_serial: int | None = None,
 ) -> TestPki:
     """A CSCA (self-signed) and a DSC it signed; reuse ``csca_key``/``csca`` to share a root."""
     now = dt.datetime.now(dt.UTC)
@@ -71,8 +72,10 @@ def make_pki(
     dsc = (
         x509.CertificateBuilder().subject_name(_name(dsc_country or country, "Test DS"))
         .issuer_name(csca.subject).public_key(dsc_key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(dsc_serial or x509.random_serial_number())
         .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(dsc_key.public_key()),
+                       critical=False)
         .sign(csca_key, hashes.SHA256())
     )
     return TestPki(csca_key, csca, dsc_key, dsc)
@@ -101,12 +104,20 @@ def _alg(oid: str, params: bytes | None = b"\x05\x00") -> bytes:
 
 
 def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
-                *, hash_name: str = "sha256", scheme: str = "pkcs1") -> bytes:
-    """DER ContentInfo/SignedData signed with ``key`` (scheme: pkcs1, pss or ecdsa)."""
+                *, hash_name: str = "sha256", scheme: str = "pkcs1",
+                attr_content_type: str | None = None, sid: str = "issuer_serial",
+                other_certs: tuple[x509.Certificate, ...] = ()) -> bytes:
+    """DER ContentInfo/SignedData signed with ``key`` (scheme: pkcs1, pss or ecdsa).
+
+    Tests bend it: ``attr_content_type`` signs a contentType attribute other than
+    ``content_type``; ``sid="ski"`` names the signer by subject key identifier;
+    ``other_certs`` are embedded before the signer's certificate.
+    """
     hcls = oids.HASHES[oids.HASH_OID[hash_name]]
     digest = hashlib.new(hash_name, content).digest()
     attrs = [
-        seq(encode_oid(oids.ATTR_CONTENT_TYPE), set_of(encode_oid(content_type))),
+        seq(encode_oid(oids.ATTR_CONTENT_TYPE),
+            set_of(encode_oid(attr_content_type or content_type))),
         seq(encode_oid(oids.ATTR_MESSAGE_DIGEST), set_of(octets(digest))),
     ]
     signed_attrs = set_of(*attrs)
@@ -123,9 +134,14 @@ def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
     else:
         signature = key.sign(signed_attrs, padding.PKCS1v15(), hcls())
         sig_alg = _alg(oids.sig_oid("rsa", hash_name))
+    if sid == "ski":
+        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+        version, signer_id = 3, tlv(0x80, ski)
+    else:
+        version, signer_id = 1, seq(cert.issuer.public_bytes(), encode_int(cert.serial_number))
     signer = seq(
-        encode_int(1),
-        seq(cert.issuer.public_bytes(), encode_int(cert.serial_number)),
+        encode_int(version),
+        signer_id,
         _alg(oids.HASH_OID[hash_name]),
         tlv(0xA0, *sorted(attrs)),
         sig_alg,
@@ -135,7 +151,7 @@ def signed_data(content_type: str, content: bytes, key, cert: x509.Certificate,
         encode_int(3),
         set_of(_alg(oids.HASH_OID[hash_name])),
         seq(encode_oid(content_type), tlv(0xA0, octets(content))),
-        tlv(0xA0, cert.public_bytes(serialization.Encoding.DER)),
+        tlv(0xA0, *[c.public_bytes(serialization.Encoding.DER) for c in (*other_certs, cert)]),
         set_of(signer),
     )
     return seq(encode_oid(oids.SIGNED_DATA), tlv(0xA0, sd))
@@ -149,12 +165,16 @@ def lds_security_object(files: dict[int, bytes], hash_name: str = "sha256") -> b
 
 
 def make_sod(dgs: dict[int, bytes], pki: TestPki, *, hash_name: str = "sha256",
-             scheme: str | None = None) -> bytes:
-    """EF.SOD (tag 77) over the data groups ``{number: file bytes}``."""
+             scheme: str | None = None, content_type: str = oids.LDS_SECURITY_OBJECT,
+             **cms_options) -> bytes:
+    """EF.SOD (tag 77) over the data groups ``{number: file bytes}``.
+
+    ``cms_options`` go to :func:`signed_data` (tests of malformed or odd SODs).
+    """
     if scheme is None:
         scheme = "ecdsa" if isinstance(pki.dsc_key, ec.EllipticCurvePrivateKey) else "pkcs1"
-    body = signed_data(oids.LDS_SECURITY_OBJECT, lds_security_object(dgs, hash_name),
-                       pki.dsc_key, pki.dsc, hash_name=hash_name, scheme=scheme)
+    body = signed_data(content_type, lds_security_object(dgs, hash_name),
+                       pki.dsc_key, pki.dsc, hash_name=hash_name, scheme=scheme, **cms_options)
     return tlv(0x77, body)
 
 

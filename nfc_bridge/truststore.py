@@ -7,10 +7,8 @@ from pathlib import Path
 from cryptography import x509
 
 from . import oids
-from .der import SEQUENCE, SET, expect
 from .errors import MalformedResponse
-from .sod import parse_signed_data
-from .tlv import parse_one
+from .sod import SignedData, parse_master_list, parse_signed_data
 
 
 class TrustStore:
@@ -50,15 +48,14 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         signed = parse_signed_data(data)
         if signed.content_type != oids.CSCA_MASTER_LIST:
             raise MalformedResponse("CMS file is not a CSCA master list")
-        body = expect(parse_one(signed.content), SEQUENCE).children()
-        certs = [x509.load_der_x509_certificate(c.raw) for c in expect(body[1], SET).children()]
-    except (MalformedResponse, IndexError, ValueError) as exc:
+        certs = parse_master_list(signed.content)
+    except MalformedResponse as exc:
         raise MalformedResponse(f"not a certificate or master list: {exc}") from None
     _check_master_list(signed, certs)
     return certs
 
 
-def _check_master_list(signed, certs: list[x509.Certificate]) -> None:
+def _check_master_list(signed: SignedData, certs: list[x509.Certificate]) -> None:
     """The list must be signed by a signer that one of its own CSCAs issued.
 
     That proves integrity and origin within the list; trusting the list itself
@@ -68,7 +65,7 @@ def _check_master_list(signed, certs: list[x509.Certificate]) -> None:
 
     from .cms import PASS, verify_signed_data
 
-    signer = signed.certificates[0] if signed.certificates else None
+    signer = signed.signer_certificate
     if signer is None or verify_signed_data(signed, signer)["status"] != PASS:
         raise MalformedResponse("master list signature does not verify")
     for csca in certs:

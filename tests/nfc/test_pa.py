@@ -16,8 +16,11 @@ def test_genuine_passport_passes_every_check(passport, trust):
     assert report["sod_signature"]["status"] == "pass"
     assert report["dsc_chain"]["status"] == "pass"
     assert report["country"]["status"] == "pass"
-    assert {k: v["status"] for k, v in report["dg_hashes"].items()} == \
-        {"DG1": "pass", "DG2": "pass", "DG15": "pass"}
+    assert {k: v["status"] for k, v in report["dg_hashes"].items()} == {
+        "DG1": "pass",
+        "DG2": "pass",
+        "DG15": "pass",
+    }
     assert report["passed"] is True
 
 
@@ -89,8 +92,10 @@ def test_without_trust_store_the_chain_is_not_checked(passport):
     assert report["passed"] is False
 
 
-@pytest.mark.parametrize("kind,scheme,hash_name", [
-    ("rsa", "pss", "sha256"), ("ecdsa", "ecdsa", "sha384"), ("rsa", "pkcs1", "sha512")])
+@pytest.mark.parametrize(
+    "kind,scheme,hash_name",
+    [("rsa", "pss", "sha256"), ("ecdsa", "ecdsa", "sha384"), ("rsa", "pkcs1", "sha512")],
+)
 def test_pss_and_ecdsa_signatures_verify(kind, scheme, hash_name):
     pki = make_pki("UT", kind=kind)
     files, _ = build_passport(pki, scheme=scheme, hash_name=hash_name)
@@ -150,3 +155,35 @@ def test_master_list_signed_by_an_outsider_is_refused(tmp_path, pki):
     (tmp_path / "ml.bin").write_bytes(master_list([pki.csca], outsider))
     with pytest.raises(MalformedResponse, match="not issued by a CSCA"):
         TrustStore.load(tmp_path / "ml.bin")
+
+
+ID_DATA = "1.2.840.113549.1.7.1"  # CMS "data": not an LDS security object
+
+
+def test_sod_whose_signed_content_type_is_not_the_lds_security_object_fails(pki, trust):
+    # The signature is genuine, but the signer signed a contentType other than
+    # the one encapsulated: the signed bytes do not say "LDS security object".
+    files, _ = build_passport(pki, attr_content_type=ID_DATA)
+    report = passive_auth(files, trust)
+    assert report["sod_signature"]["status"] == "fail"
+    assert "contentType" in report["sod_signature"]["reason"]
+    assert report["passed"] is False
+
+
+def test_sod_that_signs_another_kind_of_content_fails(pki, trust):
+    files, _ = build_passport(pki, content_type=ID_DATA)
+    report = passive_auth(files, trust)
+    assert report["sod_signature"]["status"] == "fail"
+    assert "not an LDS security object" in report["sod_signature"]["reason"]
+
+
+@pytest.mark.parametrize("sid", ["issuer_serial", "ski"])
+def test_sod_with_two_certificates_is_checked_with_the_one_the_signer_info_names(pki, sid):
+    # A decoy DSC from another state comes first, with the same serial number.
+    decoy = make_pki("FR", dsc_serial=pki.dsc.serial_number)
+    other = TrustStore([pki.csca, decoy.csca])
+    files, _ = build_passport(pki, sid=sid, other_certs=(decoy.dsc,))
+    report = passive_auth(files, other)
+    assert report["sod_signature"]["status"] == "pass", report["sod_signature"]
+    assert pki.dsc.subject.rfc4514_string() in report["sod_signature"]["reason"]
+    assert report["passed"] is True
