@@ -50,10 +50,15 @@ def template_from_bytes(blob: bytes) -> np.ndarray:
 
 
 def load_key(key: bytes | str) -> bytes:
-    """Accept a raw 16/24/32-byte AES key or its base64 text (as in config)."""
+    """Accept a raw 16/24/32-byte AES key or its base64 text (as in config).
+
+    The text may use the standard or the URL-safe alphabet, with or without
+    ``=`` padding (``secrets.token_urlsafe(32)`` and ``new_key()`` both work).
+    """
     if isinstance(key, str):
+        text = key.strip().replace("-", "+").replace("_", "/").rstrip("=")
         try:
-            key = base64.b64decode(key.strip(), validate=True)
+            key = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise InvalidKey("the template key is not valid base64") from exc
     if not isinstance(key, bytes) or len(key) not in (16, 24, 32):

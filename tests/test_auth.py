@@ -183,7 +183,13 @@ def test_production_config_sets_secure_cookies(monkeypatch, pg_url):
     monkeypatch.setenv("APP_ENV", "production")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"DATABASE_URL": pg_url})
-    app = create_app({"DATABASE_URL": pg_url, "SECRET_KEY": "prod-secret"})
+    app = create_app(
+        {
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "Yq3v8n2LrT0sWc6pXk1bZe5uJm9hGd4aFt7",
+            "TEMPLATE_KEY": "0" * 43,
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS"]
     response = app.test_client().get("/", base_url="https://example.org")
     assert "max-age" in response.headers["Strict-Transport-Security"]

@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import db
 from .config import Config, ProductionConfig
+from .hardening import install as install_hardening
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,8 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'dialvie.sqlite3'}"
-    if env == "production" and app.config["SECRET_KEY"] == Config.SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set in production")
+    install_hardening(app, env)
 
     if not app.config["SCHEDULER"]:
         # Without Redis the web process schedules the daily cycle itself.

@@ -16,10 +16,14 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Refused at start-up unless debugging, testing or in demo mode (see webapp.hardening).
+DEV_SECRET_KEY = "dev-only-change-me"
+
+
 class Config:
     """Settings for every environment; production overrides come from env vars."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # Empty means: SQLite file in the instance folder (set in create_app).
     DATABASE_URL = os.environ.get("DATABASE_URL", "")
     # Empty means: jobs run inline, rate limits kept in memory.
@@ -90,6 +94,16 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     DEMO = _bool("DEMO", False)
+
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
+    # (0: none, the peer address is the client). Behind one nginx: 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Request bodies: the global ceiling, the default for every form, the relay.
+    # Views that take more declare it (webapp.hardening.body_limit); over is a 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
+    FORM_MAX_BYTES = int(os.environ.get("FORM_MAX_BYTES", str(64 * 1024)))
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    RELAY_MAX_BYTES = 512 * 1024  # nfc_bridge relay_protocol.MAX_REQUEST_BYTES
 
     # Passport chip relay: session lifetime, and the CSCA trust store (a folder of
     # certificates or a CSCA master list); demo/test modes trust the demo CSCA.

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from flask import current_app, make_response, render_template
 from flask_htmx import HTMX
 
 from .extensions import htmx as _htmx
+from .forms import has_control_characters
 
 
 def is_partial_request() -> bool:
@@ -38,10 +40,23 @@ def render_page(page: str, status: int = 200, title=None, **context):
 
 
 def safe_next(target: str | None) -> str | None:
-    """A same-site path to go back to after login, or None."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """A normalised path on this site to go back to after login, or None.
+
+    Refused: anything with a scheme or host, control characters (a tab or
+    CR/LF that a browser would drop or a header would choke on), backslashes
+    and paths that would start with ``//``. ``.`` and ``..`` are resolved.
+    """
+    if not target or len(target) > 2048 or "\\" in target or has_control_characters(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    path = posixpath.normpath(unquote(parts.path))
+    if path.startswith("//") or "\\" in path or has_control_characters(path):
+        return None
+    if parts.path.endswith("/") and not path.endswith("/"):
+        path += "/"
+    return urlunsplit(("", "", quote(path, safe="/@:+,;=-._~!$&'()*"), parts.query, ""))
 
 
 def public_url(endpoint: str, **values: Any) -> str:

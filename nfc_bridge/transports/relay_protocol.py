@@ -136,6 +136,8 @@ def parse_exchange_body(raw: bytes | str) -> dict:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadPayload("body is not JSON") from None
+    except RecursionError:  # deeply nested arrays or objects
+        raise BadPayload("body is nested too deeply") from None
     if not isinstance(body, dict) or "seq" not in body:
         raise BadPayload("body must be an object with seq and responses")
     request = {"seq": body["seq"], "responses": body.get("responses", [])}

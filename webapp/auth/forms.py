@@ -1,14 +1,14 @@
 """Login and password forms (labels and messages in French, translated by Babel)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..forms import SafeForm
 from ..services.passwords import password_problem
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     dp_number = StringField(
         _l("Numéro de dossier (DP)"),
         validators=[DataRequired(_l("Saisissez votre numéro de dossier.")), Length(max=20)],
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(SafeForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[DataRequired(_l("Saisissez votre adresse e-mail.")), Length(max=254)],
@@ -38,7 +38,7 @@ def _strong(form, field):
         raise ValidationError(_l("Mélangez des lettres et des chiffres."))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SafeForm):
     current = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(_l("Saisissez votre mot de passe actuel."))],

@@ -9,6 +9,7 @@ from nfc_bridge.errors import NfcError
 from nfc_bridge.relay import BadPayload, http_status, parse_exchange_body, public_error
 
 from ..extensions import csrf, limiter
+from ..hardening import body_limit
 from ..render import render_page
 from ..services.nfc_relay import relay_service
 from . import bp
@@ -19,6 +20,7 @@ def _error(exc: NfcError):
 
 
 @bp.route("/sessions/<token>/exchange", methods=["POST"])
+@body_limit("RELAY_MAX_BYTES")
 @csrf.exempt  # the helper authenticates with the session token, not a cookie
 @limiter.limit("240 per minute")
 def exchange(token: str):
@@ -36,6 +38,7 @@ def exchange(token: str):
 
 
 @bp.route("/sessions/<token>/cancel", methods=["POST"])
+@body_limit(1024)
 @csrf.exempt
 @limiter.limit("60 per minute")
 def cancel(token: str):
@@ -59,7 +62,9 @@ def helper():
 
 
 @bp.route("/demo/sessions", methods=["POST"])
+@body_limit(1024)
 @csrf.exempt
+@limiter.limit("10 per minute")
 def demo_session():
     """Demo mode only: a relay session for the simulated demo passport."""
     if not (current_app.config.get("DEMO") or current_app.config.get("TESTING")):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
 from ..extensions import htmx
+from ..hardening import body_limit
 from ..models import ProofAttempt
 from ..render import render_page
 from ..services import campaigns
@@ -92,6 +93,7 @@ def challenge():
 
 
 @bp.route("/upload", methods=["POST"])
+@body_limit(lambda cfg: cfg["PROOF_MAX_FRAMES"] * cfg["PROOF_MAX_FRAME_BYTES"] + 64 * 1024)
 @pensioner_required
 def upload():
     """The burst (multipart ``frames`` + ``nonce``): stored encrypted, then the face job."""

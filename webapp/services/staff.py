@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import AuditEvent, Pensioner
 
@@ -14,7 +14,7 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
     if len(q) < 2:
         return []
     up = q.upper()
-    like = f"%{q.lower()}%"
+    needle = q.lower()  # % and _ are matched literally (autoescape)
     name = func.lower(Pensioner.first_name + " " + Pensioner.last_name)
     name_rev = func.lower(Pensioner.last_name + " " + Pensioner.first_name)
     return list(
@@ -22,11 +22,11 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
             select(Pensioner)
             .where(
                 or_(
-                    Pensioner.dp_number.startswith(up),
+                    col(Pensioner.dp_number).startswith(up, autoescape=True),
                     Pensioner.passport_number == up,
                     Pensioner.id_number == up,
-                    name.like(like),
-                    name_rev.like(like),
+                    name.contains(needle, autoescape=True),
+                    name_rev.contains(needle, autoescape=True),
                 )
             )
             .order_by(Pensioner.last_name, Pensioner.first_name)

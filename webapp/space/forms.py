@@ -1,10 +1,11 @@
 """The contact details form ("Mes coordonnées")."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
+
+from ..forms import SafeForm
 
 MARITAL = [
     ("", "—"),
@@ -33,7 +34,7 @@ COUNTRIES = [
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class ContactForm(FlaskForm):
+class ContactForm(SafeForm):
     marital_status = SelectField(
         _l("Situation familiale"),
         choices=[SelectChoice(v, label) for v, label in MARITAL],

@@ -1,15 +1,16 @@
 """Admin forms: agencies and staff accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..forms import SafeForm
+
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(SafeForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -24,7 +25,7 @@ class AgencyForm(FlaskForm):
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=20)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(SafeForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[
