@@ -143,14 +143,16 @@ def _unsplit(line: str, width: int, start: int) -> str:
     filler loses at most one glued glyph, and whatever is still too long is cut
     at the end (the padding).
     """
-    excess = len(line) - width
     names = line[start:]
-    spots = [start + m.start() + 1 for m in re.finditer(r"<[KXSECLZ](?=[A-Z])", names)] + [
-        start + m.start() for m in re.finditer(r"(?<=[A-Z])[KXSECLZ]<", names)
-    ]
-    for spot in sorted(set(spots), reverse=True)[:excess]:
-        line = line[:spot] + line[spot + 1 :]
-    return _fit_length(line, width)
+    lone = [m.start() + 1 for m in re.finditer(r"<[KXSECLZ](?=<)", names)]
+    glued = [m.start() + 1 for m in re.finditer(r"<[KXSECLZ](?=[A-Z]{2})", names)]
+    glued += [m.start() for m in re.finditer(r"(?<=[A-Z]{2})[KXSECLZ]<", names)]
+    # A lone look-alike between fillers (``BERRADA<X<AICHA``) goes first, then
+    # glued ones from the left, never leaving a name part shorter than two letters.
+    spots = lone + sorted(set(glued) - set(lone))
+    drop = set(spots[: max(0, len(line) - width)])
+    names = "".join(ch for i, ch in enumerate(names) if i not in drop)
+    return _fit_length(line[:start] + names, width)
 
 
 def _normalise(layout: Layout, lines: list[str]) -> list[str]:
@@ -176,9 +178,10 @@ def _repair_with_check(layout: Layout, lines: list[str]) -> list[str]:
 
     Every reading within MAX_SWAPS look-alike swaps of the OCR text whose check
     digit agrees is a candidate; the most plausible wins: the fewest switches
-    between letters and digits (numbers are runs like ``L898902C3``, and two
-    swaps can cancel out in the check digit: ``LB9B902C3`` checks too), then
-    the fewest swaps.
+    between letters and digits past the prefix (:func:`_implausibility`), then
+    the fewest swaps, then the most digits. Swaps can cancel out in the check
+    digit (``LB9B902C3`` checks like ``L898902C3``; ``G`` and ``6`` always check
+    alike), so the digit alone cannot choose.
     """
     out = list(lines)
     for field in layout.fields:
@@ -203,16 +206,23 @@ def _digit_ok(value: str, digit: str) -> bool:
         return False
 
 
-def _switches(value: str) -> int:
-    """How often a run of letters meets a run of digits in ``value``."""
-    kinds = [ch.isdigit() for ch in value.rstrip("<") if ch != "<"]
+def _implausibility(value: str) -> int:
+    """How often letters and digits alternate after the number's letter prefix.
+
+    Numbers are a few letters then digits (``AB1234567``, ``L898902C3``): every
+    switch between letters and digits past the prefix makes a reading less
+    likely (``LB9B902C3`` switches four times, ``L898902C3`` twice).
+    """
+    body = value.rstrip("<")
+    prefix = len(body) - len(body.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    kinds = [ch.isdigit() for ch in body[min(prefix, 3) :] if ch != "<"]
     return sum(1 for a, b in zip(kinds, kinds[1:], strict=False) if a != b)
 
 
 def _swap_search(value: str, digit: str) -> str | None:
     """The most plausible reading of ``value`` that matches ``digit`` (see above)."""
     spots = [i for i, ch in enumerate(value) if ch in AMBIGUOUS]
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, int, str]] = []
     for n in range(0, MAX_SWAPS + 1):
         for combo in itertools.combinations(spots, n):
             chars = list(value)
@@ -220,8 +230,9 @@ def _swap_search(value: str, digit: str) -> str | None:
                 chars[i] = AMBIGUOUS[chars[i]]
             candidate = "".join(chars)
             if _digit_ok(candidate, digit):
-                found.append((_switches(candidate), n, candidate))
-    return min(found)[2] if found else None
+                digits = sum(ch.isdigit() for ch in candidate)
+                found.append((_implausibility(candidate), n, -digits, candidate))
+    return min(found)[3] if found else None
 
 
 def _length_variants(layout: Layout, lines: list[str]) -> list[list[str]]:

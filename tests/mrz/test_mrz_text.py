@@ -127,3 +127,28 @@ def test_a_birth_year_not_yet_reached_is_last_century():
     assert reading.valid
     fields = parse_fields(reading, today=date(2026, 11, 29))
     assert fields["birth_date"] == "1930-01-01" and fields["expiry_date"] == "2035-07-22"
+
+
+def _td3(names: str, number: str) -> list[str]:
+    """A valid TD3 for ``names`` (the name field) and ``number`` (9 characters)."""
+    line2 = f"{number}{check_digit(number)}MAR4007074F2807188<<<<<<<<<<<<<<0"
+    line2 += check_digit(line2[0:10] + line2[13:20] + line2[21:43])
+    return [("P<MAR" + names + "<" * 44)[:44], line2]
+
+
+def test_a_letter_prefix_that_checks_like_a_digit_is_kept_as_read():
+    # G and 6 always give the same check digit: the OCR's reading stands.
+    lines = _td3("BERRADA<<AICHA", "G6402359<")
+    assert list(fit("\n".join(lines)).lines) == lines
+
+
+def test_a_separator_read_with_a_stray_glyph_inside_is_undone():
+    lines = _td3("BERRADA<<AICHA", "G6402359<")
+    ocr = lines[0].replace("BERRADA<<", "BERRADA<X<") + "\n" + lines[1]
+    assert list(fit(ocr).lines) == lines
+
+
+def test_a_name_ending_in_a_filler_look_alike_is_kept():
+    lines = _td3("EL<KHATTABI<<LEE<ALEX", "AB1234567")
+    reading = fit("\n".join(lines))
+    assert reading.valid and list(reading.lines) == lines
