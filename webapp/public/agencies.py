@@ -34,10 +34,17 @@ def agencies():
         for agency in rows
         if agency.id is not None
     ]
-    names = get_day_names("wide", locale=cldr_locale(current_lang()))
     return render_page(
-        "public/agencies.html",
-        title=_l("Nos agences"),
-        entries=entries,
-        day_names=[names[d] for d in range(7)],
+        "public/agencies.html", title=_l("Nos agences"), entries=entries, day_names=weekday_names()
     )
+
+
+def weekday_names() -> list[str]:
+    """Monday to Sunday in the reader's language."""
+    names = get_day_names("wide", locale=cldr_locale(current_lang()))
+    return [names[d] for d in range(7)]
+
+
+@bp.app_context_processor
+def _agency_helpers():
+    return {"weekday_names": weekday_names}

@@ -93,7 +93,7 @@ def _audit(
 
 def check_in(session: Session, staff: StaffUser, appointment_id: int, ip: str | None = None):
     """The pensioner is at the desk."""
-    appointment = for_staff(session, staff, appointment_id)
+    for_staff(session, staff, appointment_id)  # another agency's: NotFound
     done = booking.set_status(
         session, appointment_id, AppointmentStatus.CHECKED_IN, staff_id=staff.id, commit=False
     )
@@ -123,7 +123,7 @@ def no_show(
 
 def cancel(session: Session, staff: StaffUser, appointment_id: int, ip: str | None = None):
     """Cancel on the pensioner's behalf (e.g. on the phone); the place is free again."""
-    appointment = for_staff(session, staff, appointment_id)
+    for_staff(session, staff, appointment_id)  # another agency's: NotFound
     done = booking.set_status(
         session,
         appointment_id,

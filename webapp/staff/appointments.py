@@ -13,8 +13,8 @@ from ..db import get_session
 from ..errors import DomainError, NotFound
 from ..models import Agency, Pensioner, utcnow
 from ..render import render_page
+from ..services import agency_enrol, booking
 from ..services import appointments as desk
-from ..services import booking
 from . import bp
 
 
@@ -79,6 +79,7 @@ def _page(appointment_id: int, error=None, field: str | None = None, status: int
         free=_free_slots(agency, utcnow()) if appointment.status == "booked" else [],
         local_day=appointment.starts_at.astimezone(booking.AGENCY_TZ).date(),
         pending_photo=extra.pop("pending_photo", None),
+        code_minutes=agency_enrol.ADVISER_CODE_MINUTES,
         error=error,
         error_field=field,
         form=request.form,
@@ -117,6 +118,9 @@ def appointment_action(appointment_id: int, action: str):
             if starts_at.tzinfo is None:
                 raise booking.SlotUnavailable()
             desk.move(session, staff, appointment_id, starts_at, ip)
+        elif action == "code":
+            code = agency_enrol.issue_adviser_code(session, staff, appointment_id, ip)
+            return _page(appointment_id, adviser_code=code)
         elif action == "identity":
             desk.check_identity(
                 session,
