@@ -5,18 +5,22 @@ Plain Python on dlib (HOG detector, 68 landmarks, ResNet encoder from the
 call it alike. The stable API:
 
 - :func:`check_quality` (picture bytes) -> :class:`QualityResult`
-- :func:`verify` (reference bytes, selfie bytes) -> :class:`Decision`
-- :func:`verify_template` (stored template, selfie bytes) -> :class:`Decision`
+- :func:`verify` (reference bytes, selfie bytes) -> :class:`MatchOutcome`
+- :func:`verify_template` (stored template, selfie bytes) -> :class:`MatchOutcome`
 - :func:`encode_reference` (picture bytes) -> template (128 floats)
 - :func:`encrypt_template` / :func:`decrypt_template` for storage at rest
 - :func:`new_challenge` -> :class:`Challenge`; :func:`check_burst` (frames,
-  challenge, reference) -> :class:`BurstResult`
+  challenge, reference, optional :class:`LivenessConfig`) -> :class:`BurstResult`
 - errors: :class:`FaceEngineError` and subclasses, each with a ``code`` and
   French/English messages; :class:`ModelsMissing` is an infrastructure failure.
 
 Decisions are ``match``, ``no_match``, ``review`` (grey zone: a human decides)
-or ``refused`` (the pictures could not be used; see the reasons).
+or ``refused`` (the pictures could not be used, or liveness failed; see the
+reasons).
 """
+
+import warnings
+from typing import Any
 
 from face_engine.burst import BurstResult, check_burst
 from face_engine.detect import ModelsMissing, warm_up
@@ -35,6 +39,7 @@ from face_engine.errors import (
 from face_engine.liveness import (
     ACTIONS,
     Challenge,
+    LivenessConfig,
     LivenessResult,
     analyse_landmarks,
     new_challenge,
@@ -42,7 +47,7 @@ from face_engine.liveness import (
 from face_engine.match import (
     MATCH_THRESHOLD,
     REVIEW_THRESHOLD,
-    Decision,
+    MatchOutcome,
     encode_reference,
     verify,
     verify_template,
@@ -64,7 +69,8 @@ __all__ = [
     "REVIEW_THRESHOLD",
     "BurstResult",
     "Challenge",
-    "Decision",
+    "LivenessConfig",
+    "MatchOutcome",
     "FaceEngineError",
     "ImageError",
     "ImageTooLarge",
@@ -93,3 +99,13 @@ __all__ = [
     "verify_template",
     "warm_up",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The old name of MatchOutcome, kept one release for callers being rebased.
+    if name == "Decision":
+        warnings.warn(
+            "face_engine.Decision is now face_engine.MatchOutcome", DeprecationWarning, stacklevel=2
+        )
+        return MatchOutcome
+    raise AttributeError(f"module 'face_engine' has no attribute {name!r}")

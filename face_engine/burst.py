@@ -17,12 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from face_engine.detect import Face, detect_faces, encode_face, find_near
+from face_engine.detect import Face, detect_faces, encode_face, face_recognition, find_near
 from face_engine.errors import PictureRefused
 from face_engine.images import DETECTION_SIDE, load_image
 from face_engine.landmarks import mean_ear, yaw_degrees
-from face_engine.liveness import Challenge, LivenessResult, analyse_landmarks, check_fresh
-from face_engine.match import MATCH_THRESHOLD, Decision, decide, encode_reference
+from face_engine.liveness import (
+    Challenge,
+    LivenessConfig,
+    LivenessResult,
+    analyse_landmarks,
+    check_fresh,
+)
+from face_engine.match import MATCH_THRESHOLD, MatchOutcome, decide, encode_reference
 from face_engine.messages import QualityReason, reason
 from face_engine.quality import MIN_EAR, OTHER_FACE_RATIO, judge, measure_face
 from face_engine.templates import as_template
@@ -55,13 +61,19 @@ class BurstResult:
     """
 
     liveness: LivenessResult
-    match: Decision | None
+    match: MatchOutcome | None
 
     @property
     def decision(self) -> str:
-        """``match``, ``no_match``, ``review`` or ``refused``."""
+        """``match``, ``no_match``, ``review`` or ``refused``.
+
+        A matching face whose liveness is in the grey zone goes to ``review``:
+        a human decides, the engine does not guess.
+        """
         if not self.liveness.passed or self.match is None:
             return "refused"
+        if self.liveness.needs_review and self.match.decision == "match":
+            return "review"
         return self.match.decision
 
     @property
@@ -76,6 +88,7 @@ class BurstResult:
             "decision": self.decision,
             "distance": None if self.match is None else self.match.to_dict()["distance"],
             "reasons": [r.code for r in self.reasons],
+            "review": [r.code for r in self.liveness.review],
             "liveness": self.liveness.to_dict(),
             "match": None if self.match is None else self.match.to_dict(),
         }
@@ -89,6 +102,7 @@ def check_burst(
     now: datetime | None = None,
     used_nonce_check: Callable[[str], bool] | None = None,
     require_actions: bool = True,
+    config: LivenessConfig | None = None,
 ) -> BurstResult:
     """Check a burst of frames against ``challenge`` and a reference.
 
@@ -96,7 +110,9 @@ def check_burst(
     ``used_nonce_check(nonce)`` must return True when the nonce was already
     used (storage is the caller's). ``require_actions=False`` (a test or demo
     configuration only) skips the blink/turn and still-picture checks but
-    keeps freshness, same-face and matching. An unreadable frame raises its
+    keeps freshness, same-face and matching. ``config`` holds the liveness
+    thresholds (default: the measured ones). Any number of frames from
+    ``config.min_frames`` up is judged. An unreadable frame raises its
     :class:`~face_engine.errors.ImageError`.
     """
     stale = check_fresh(challenge, now)
@@ -108,8 +124,9 @@ def check_burst(
     images = [load_image(frame, max_side=DETECTION_SIDE).rgb for frame in frames]
     faces = faces_in_burst(images)
     landmarks = [None if f is None else f[0].landmarks for f in faces]
+    liveness_review: tuple[QualityReason, ...] = ()
     if require_actions:
-        reasons, checks = _actions(frames, landmarks, challenge)
+        reasons, checks, liveness_review = _actions(frames, landmarks, challenge, config)
     else:
         reasons, checks = [], {"actions": {"passed": True, "skipped": True}}
     checks["fresh"] = {"passed": True}
@@ -128,17 +145,21 @@ def check_burst(
     }
     if not same:
         reasons.append(reason("different_faces", max_distance=round(spread, 4)))
-    result = LivenessResult(not reasons, tuple(reasons), checks)
+    review = liveness_review if not reasons else ()
+    result = LivenessResult(not reasons, tuple(reasons), checks, review)
     if not picked:
-        return BurstResult(result, Decision("refused", None, (reason("no_face"),)))
+        return BurstResult(result, MatchOutcome("refused", None, (reason("no_face"),)))
     decision = _match(images, faces, picked, encodings, reference_template_or_image)
     return BurstResult(result, decision)
 
 
 def _actions(
-    frames: Sequence[bytes], landmarks: list[np.ndarray | None], challenge: Challenge
-) -> tuple[list[QualityReason], dict[str, Any]]:
-    liveness = analyse_landmarks(landmarks, challenge)
+    frames: Sequence[bytes],
+    landmarks: list[np.ndarray | None],
+    challenge: Challenge,
+    config: LivenessConfig | None,
+) -> tuple[list[QualityReason], dict[str, Any], tuple[QualityReason, ...]]:
+    liveness = analyse_landmarks(landmarks, challenge, config=config)
     reasons = list(liveness.reasons)
     checks = dict(liveness.checks)
     distinct = len({hashlib.sha256(frame).digest() for frame in frames})
@@ -147,7 +168,7 @@ def _actions(
         # A camera never yields byte-identical frames: this is a replay.
         checks["motion"]["passed"] = False
         reasons.insert(0, reason("still_face", distinct_frames=distinct))
-    return reasons, checks
+    return reasons, checks, liveness.review
 
 
 def faces_in_burst(images: list[np.ndarray]) -> list[Found]:
@@ -191,9 +212,8 @@ def _frame_penalty(face: Face | None) -> float:
 
 def _max_pairwise(encodings: list[np.ndarray]) -> float:
     worst = 0.0
-    for i, a in enumerate(encodings):
-        for b in encodings[i + 1 :]:
-            worst = max(worst, float(np.linalg.norm(a - b)))
+    for i, a in enumerate(encodings[:-1]):
+        worst = max(worst, float(face_recognition().face_distance(encodings[i + 1 :], a).max()))
     return worst
 
 
@@ -213,7 +233,7 @@ def _match(
     picked: list[int],
     encodings: list[np.ndarray],
     reference: object,
-) -> Decision:
+) -> MatchOutcome:
     """Quality of the best picked frame, then its distance to the reference."""
     main = [None if f is None else f[0] for f in faces]
     best = min(picked, key=lambda i: _frame_penalty(main[i]))
@@ -227,10 +247,10 @@ def _match(
         try:
             template = encode_reference(bytes(reference))
         except PictureRefused as refused:
-            return Decision("refused", None, quality, refused.reasons)
+            return MatchOutcome("refused", None, quality, refused.reasons)
     else:
         template = as_template(reference)
     if quality:
-        return Decision("refused", None, quality)
-    distance = float(np.median([np.linalg.norm(e - template) for e in encodings]))
-    return Decision(decide(distance), distance)
+        return MatchOutcome("refused", None, quality)
+    distance = float(np.median(face_recognition().face_distance(encodings, template)))
+    return MatchOutcome(decide(distance), distance)

@@ -1,8 +1,25 @@
-"""dlib models: HOG face detection, 68 landmarks, 128-d encodings.
+"""Faces in a picture: detection, 68 landmarks, 128-d encodings.
 
-The models ship in the ``face_recognition_models`` package; they are located
-on disk without importing it (its ``pkg_resources`` import is deprecated and
-noisy) and loaded once per process, on first use. Nothing is downloaded.
+Through ``face_recognition``'s public API wherever it gives what the engine
+needs, and dlib directly only where it does not:
+
+- landmarks: :func:`face_recognition.face_landmarks` (the "large" 68-point
+  model), read back into iBUG order for the geometry in
+  :mod:`face_engine.landmarks`;
+- encodings: :func:`face_recognition.face_encodings` on the face's location;
+- distances: :func:`face_recognition.face_distance` (in :mod:`face_engine.match`);
+- detection: dlib's HOG detector called directly, because
+  ``face_recognition.face_locations`` returns boxes without their scores and
+  with a fixed threshold, and the engine needs both: a second face counts
+  only above :data:`MIN_SCORE` (a badge or a flag scores lower), and a turned
+  head is looked for again near its last place with a lowered threshold.
+
+The models ship in the ``face_recognition_models`` package; ``face_recognition``
+loads them all when imported (nothing is downloaded), so it is imported on
+first use (:func:`warm_up` in a worker), after checking the files are there
+(it would call ``quit()`` otherwise). It also sets Pillow's
+``LOAD_TRUNCATED_IMAGES`` for the whole process on import; the engine puts it
+back, so a cut-off upload is still refused as truncated.
 
 Detection runs on a copy downscaled to :data:`~face_engine.images.DETECTION_SIDE`
 (HOG time grows with the pixel count); landmarks and encodings use the working
@@ -14,11 +31,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import dlib
 import numpy as np
+from PIL import ImageFile
 
 from face_engine.images import DETECTION_SIDE, downscale_array
 
@@ -41,14 +61,19 @@ class ModelsMissing(RuntimeError):
 
 @dataclass(frozen=True, eq=False)
 class Face:
-    """One detected face in working-image pixels: box and 68 landmarks."""
+    """One detected face in working-image pixels: box and 68 landmarks.
+
+    ``location`` is the box the landmarks were predicted from, in
+    ``face_recognition``'s (top, right, bottom, left) order: the encoding is
+    computed from it, on the same landmarks.
+    """
 
     left: int
     top: int
     right: int
     bottom: int
     landmarks: np.ndarray  # (68, 2) float, x then y
-    shape: dlib.full_object_detection
+    location: tuple[int, int, int, int]
 
     @property
     def width(self) -> int:
@@ -66,6 +91,15 @@ class Face:
         return self.width * self.height
 
 
+#: Every file ``face_recognition`` loads when imported.
+MODEL_FILES = (
+    "shape_predictor_68_face_landmarks.dat",
+    "shape_predictor_5_face_landmarks.dat",
+    "mmod_human_face_detector.dat",
+    "dlib_face_recognition_resnet_model_v1.dat",
+)
+
+
 def _model_path(name: str) -> str:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
@@ -77,6 +111,7 @@ def _model_path(name: str) -> str:
 
 
 _ENCODER_LOCK = threading.Lock()
+_IMPORT_LOCK = threading.Lock()
 
 
 @functools.cache
@@ -84,21 +119,32 @@ def _detector() -> dlib.fhog_object_detector:
     return dlib.get_frontal_face_detector()
 
 
-@functools.cache
-def _predictor() -> dlib.shape_predictor:
-    return dlib.shape_predictor(_model_path("shape_predictor_68_face_landmarks.dat"))
+def face_recognition() -> ModuleType:
+    """The ``face_recognition`` package, imported (models loaded) once."""
+    return _face_recognition()
 
 
 @functools.cache
-def _encoder() -> dlib.face_recognition_model_v1:
-    return dlib.face_recognition_model_v1(_model_path("dlib_face_recognition_resnet_model_v1.dat"))
+def _face_recognition() -> ModuleType:
+    for name in MODEL_FILES:
+        _model_path(name)  # a missing model: ModelsMissing, not face_recognition's quit()
+    with _IMPORT_LOCK, warnings.catch_warnings():
+        # face_recognition_models imports the deprecated pkg_resources.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+        try:
+            import face_recognition as api
+        finally:
+            # It turns on truncated-image loading for the whole process.
+            ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return api
 
 
 def warm_up() -> None:
     """Load every model now (a worker calls this at start, not per job)."""
     _detector()
-    _predictor()
-    _encoder()
+    face_recognition()
 
 
 def detect_faces(
@@ -162,27 +208,55 @@ def _face_from_rect(rgb: np.ndarray, rect: dlib.rectangle, factor: float) -> Fac
     top = max(0, round(rect.top() / factor))
     right = min(width - 1, round(rect.right() / factor))
     bottom = min(height - 1, round(rect.bottom() / factor))
-    shape = _predictor()(rgb, dlib.rectangle(left, top, right, bottom))
+    first = _landmarks(rgb, (top, right, bottom, left))
     # The predictor starts from the box it is given, and HOG boxes jump by
     # several pixels between near-identical frames; that jitter would read as
     # head turns and blinks. A second pass from a box derived from the first
     # landmarks starts every frame from the same place relative to the face.
-    shape = _predictor()(rgb, _box_from_shape(shape))
-    points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
-    return Face(left, top, right, bottom, points, shape)
+    location = _box_from_points(first)
+    return Face(left, top, right, bottom, _landmarks(rgb, location), location)
 
 
-def _box_from_shape(shape: dlib.full_object_detection) -> dlib.rectangle:
-    points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+def _landmarks(rgb: np.ndarray, location: tuple[int, int, int, int]) -> np.ndarray:
+    """The 68 points predicted from ``location``, in iBUG order."""
+    features = face_recognition().face_landmarks(rgb, [location], model="large")[0]
+    return ibug_points(features)
+
+
+def ibug_points(features: dict[str, list[tuple[int, int]]]) -> np.ndarray:
+    """``face_recognition.face_landmarks``' named features back as the (68, 2) array.
+
+    The feature lists are the 68 points in order, except the lips: ``top_lip``
+    is points 48-54 then 64, 63, 62, 61, 60; ``bottom_lip`` is 54-59, 48, then
+    60, 67, 66, 65, 64.
+    """
+    top, bottom = features["top_lip"], features["bottom_lip"]
+    points = (
+        features["chin"]
+        + features["left_eyebrow"]
+        + features["right_eyebrow"]
+        + features["nose_bridge"]
+        + features["nose_tip"]
+        + features["left_eye"]
+        + features["right_eye"]
+        + top[0:7]  # 48-54
+        + bottom[1:6]  # 55-59
+        + top[11:6:-1]  # 60-64
+        + bottom[10:7:-1]  # 65-67
+    )
+    return np.array(points, dtype=np.float64)
+
+
+def _box_from_points(points: np.ndarray) -> tuple[int, int, int, int]:
     eyes = points[36:48].mean(axis=0)
     mouth = points[48:68].mean(axis=0)
     centre = (eyes + mouth) / 2
     half = BOX_PER_EYE_MOUTH * float(np.linalg.norm(mouth - eyes)) / 2
-    return dlib.rectangle(
-        round(centre[0] - half),
+    return (
         round(centre[1] - half),
         round(centre[0] + half),
         round(centre[1] + half),
+        round(centre[0] - half),
     )
 
 
@@ -191,5 +265,7 @@ def encode_face(rgb: np.ndarray, face: Face, *, num_jitters: int = 1) -> np.ndar
     # The network keeps per-call buffers: one encoding at a time per process
     # (an inline job in a threaded web server could otherwise share it).
     with _ENCODER_LOCK:
-        descriptor = _encoder().compute_face_descriptor(rgb, face.shape, num_jitters)
+        (descriptor,) = face_recognition().face_encodings(
+            rgb, [face.location], num_jitters=num_jitters, model="large"
+        )
     return np.asarray(descriptor, dtype=np.float64)

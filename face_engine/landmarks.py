@@ -92,10 +92,3 @@ def face_aspect(points: np.ndarray) -> float:
     if eyes_dx <= 0:
         return 0.0
     return float((level[MOUTH, 1].mean() - eyes_y) / eyes_dx)
-
-
-def normalised_shape(points: np.ndarray) -> np.ndarray:
-    """Landmarks without translation, roll and scale (unit eye distance)."""
-    level = upright(points)
-    eyes_dx = level[LEFT_EYE, 0].mean() - level[RIGHT_EYE, 0].mean()
-    return level / max(eyes_dx, 1e-6)

@@ -30,6 +30,7 @@ import numpy as np
 
 from face_engine.landmarks import as_points, face_aspect, mean_ear, yaw_degrees
 from face_engine.messages import QualityReason, reason
+from face_engine.planarity import Planarity, planarity_of
 
 ACTIONS = ("blink", "turn_left", "turn_right")
 #: Time to read the steps, do them and upload, for a slow pensioner.
@@ -41,7 +42,20 @@ MIN_FRAMES = 8
 TURN_DEGREES = 15.0
 #: ...and ends at least this far from facing (a return to centre is no turn).
 TURN_MIN_ABS = 8.0
-#: A blink: the (tilt-corrected) EAR falls below this fraction of open eyes.
+#: ...and the turn frames show parallax: the landmarks' residual after the
+#: best homography onto the frontal frame (75th percentile, in inter-ocular
+#: distances; see :mod:`face_engine.planarity` and docs/face-threshold.md).
+#: At or below PLANAR_PARALLAX the face moved as a flat picture: refused.
+#: Cards turned up to 40 degrees, tilted, rotated, brought closer, shaken,
+#: under changing light and JPEG 55-95: at most 0.045 on turn frames.
+PLANAR_PARALLAX = 0.050
+#: At or above LIVE_PARALLAX the turn is a head's: real heads turned by 17-37
+#: degrees (frontal and turned photos of one person) measured 0.11-0.31; a
+#: partly hidden face turned 19 degrees, 0.054-0.068. In between: a human
+#: reviews the burst (grey zone); the engine neither refuses nor accepts it.
+LIVE_PARALLAX = 0.080
+#: A blink: the (tilt-corrected) EAR falls below this fraction of open eyes,
+#: and so does the EAR rectified by the face's homography.
 #: Landmark noise on a still photo alone moves the EAR by up to ~20 %.
 BLINK_RATIO = 0.6
 #: Below this "open" EAR the eyes were never seen open: no blink can be told.
@@ -50,6 +64,37 @@ MIN_OPEN_EAR = 0.15
 #: range and the deepest relative EAR dip over the burst stay below these).
 STILL_YAW_RANGE = TURN_DEGREES / 2
 STILL_EAR_DIP = 1 - BLINK_RATIO
+
+
+@dataclass(frozen=True)
+class LivenessConfig:
+    """The liveness thresholds, overridable from configuration (defaults above)."""
+
+    min_frames: int = MIN_FRAMES
+    turn_degrees: float = TURN_DEGREES
+    turn_min_abs: float = TURN_MIN_ABS
+    planar_parallax: float = PLANAR_PARALLAX
+    live_parallax: float = LIVE_PARALLAX
+    blink_ratio: float = BLINK_RATIO
+    min_open_ear: float = MIN_OPEN_EAR
+    still_yaw_range: float = STILL_YAW_RANGE
+    still_ear_dip: float = STILL_EAR_DIP
+
+    def parallax_verdict(self, parallax: float) -> str:
+        """``planar`` (a flat picture), ``uncertain`` (grey zone) or ``live``."""
+        if parallax <= self.planar_parallax:
+            return "planar"
+        if parallax < self.live_parallax:
+            return "uncertain"
+        return "live"
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any] | None) -> LivenessConfig:
+        """Build from a settings mapping (unknown keys are an error, not ignored)."""
+        return cls(**(values or {}))
+
+
+DEFAULT_CONFIG = LivenessConfig()
 
 
 @dataclass(frozen=True)
@@ -115,21 +160,34 @@ class LivenessResult:
     """``passed`` only when every check passed; ``reasons`` name the failures.
 
     ``checks`` maps each check's name to its measured values and verdict, for
-    the proof-of-life record and audits.
+    the proof-of-life record and audits. ``review`` is not empty when the
+    burst passed but not clearly (a turn in the parallax grey zone): a human
+    must look at it before it counts.
     """
 
     passed: bool
     reasons: tuple[QualityReason, ...]
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    review: tuple[QualityReason, ...] = ()
 
     @property
     def codes(self) -> list[str]:
         """Reason codes of the failed checks."""
         return [r.code for r in self.reasons]
 
+    @property
+    def needs_review(self) -> bool:
+        """Passed, but only a human may accept it."""
+        return self.passed and bool(self.review)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {"passed": self.passed, "reasons": self.codes, "checks": self.checks}
+        return {
+            "passed": self.passed,
+            "review": [r.code for r in self.review],
+            "reasons": self.codes,
+            "checks": self.checks,
+        }
 
 
 def check_fresh(challenge: Challenge, now: datetime | None = None) -> list[QualityReason]:
@@ -144,35 +202,44 @@ def analyse_landmarks(
     challenge: Challenge,
     *,
     now: datetime | None = None,
+    config: LivenessConfig | None = None,
 ) -> LivenessResult:
     """Decide liveness from per-frame landmarks, in capture order.
 
-    Each item is a (68, 2) landmark array, or None for a frame without a face.
-    With ``now`` given, the challenge's expiry is checked as well.
+    Each item is a (68, 2) landmark array, or None for a frame without a face;
+    any number of frames from :attr:`LivenessConfig.min_frames` up (a longer,
+    adaptive capture only gives more evidence). With ``now`` given, the
+    challenge's expiry is checked as well. ``config`` defaults to the measured
+    thresholds (:data:`DEFAULT_CONFIG`).
     """
+    cfg = config or DEFAULT_CONFIG
     reasons: list[QualityReason] = check_fresh(challenge, now) if now is not None else []
     checks: dict[str, dict[str, Any]] = {}
     if now is not None:
         checks["fresh"] = {"passed": not reasons}
     indexed = [(i, as_points(p)) for i, p in enumerate(frames_landmarks) if p is not None]
     checks["frames"] = {"total": len(frames_landmarks), "with_face": len(indexed)}
-    if len(frames_landmarks) < MIN_FRAMES:
-        reasons.append(reason("too_few_frames", frames=len(frames_landmarks), minimum=MIN_FRAMES))
-    elif len(indexed) < MIN_FRAMES:
-        reasons.append(reason("face_lost", with_face=len(indexed), minimum=MIN_FRAMES))
-    checks["frames"]["passed"] = len(indexed) >= MIN_FRAMES
+    if len(frames_landmarks) < cfg.min_frames:
+        reasons.append(
+            reason("too_few_frames", frames=len(frames_landmarks), minimum=cfg.min_frames)
+        )
+    elif len(indexed) < cfg.min_frames:
+        reasons.append(reason("face_lost", with_face=len(indexed), minimum=cfg.min_frames))
+    checks["frames"]["passed"] = len(indexed) >= cfg.min_frames
     if len(indexed) < 2:
         return LivenessResult(False, tuple(reasons), checks)
 
     order = np.array([i for i, _ in indexed])
+    points = [p for _, p in indexed]
     # A turn lasts a second or more, several frames: a running median drops
     # one-frame landmark glitches. A blink may last a single frame: no smoothing.
-    yaw = _median3(np.array([yaw_degrees(p) for _, p in indexed]))
-    ear = _tilt_corrected_ear([p for _, p in indexed])
+    yaw = _median3(np.array([yaw_degrees(p) for p in points]))
+    ear = _tilt_corrected_ear(points)
     open_ear = float(np.percentile(ear, 75))
+    flat = planarity_of(points, yaw, ear, open_ear)
     yaw_range = float(yaw.max() - yaw.min())
     ear_dip = float((open_ear - ear.min()) / max(open_ear, 1e-6))
-    still = yaw_range < STILL_YAW_RANGE and ear_dip < STILL_EAR_DIP
+    still = yaw_range < cfg.still_yaw_range and ear_dip < cfg.still_ear_dip
     checks["motion"] = {
         "passed": not still,
         "yaw_range": round(yaw_range, 2),
@@ -180,25 +247,54 @@ def analyse_landmarks(
     }
     if still:
         reasons.append(reason("still_face", yaw_range=round(yaw_range, 2)))
+    checks["planarity"] = flat.to_dict(order)
 
     # A turn is a move, measured against the most opposite yaw of the whole
     # burst: a turn begun before the first frame still counts (the head comes
-    # back), a photo of a turned head never does.
+    # back), a photo of a turned head never does. It must also show parallax:
+    # a card turned in front of the lens moves its landmarks by a homography.
     lowest, highest = float(yaw.min()), float(yaw.max())
-    events = {
-        "blink": _blink_frames(ear, open_ear, order),
-        "turn_left": order[(yaw - lowest >= TURN_DEGREES) & (yaw >= TURN_MIN_ABS)],
-        "turn_right": order[(highest - yaw >= TURN_DEGREES) & (yaw <= -TURN_MIN_ABS)],
+    turning = {
+        "turn_left": (yaw - lowest >= cfg.turn_degrees) & (yaw >= cfg.turn_min_abs),
+        "turn_right": (highest - yaw >= cfg.turn_degrees) & (yaw <= -cfg.turn_min_abs),
     }
+    events: dict[str, np.ndarray] = {"blink": _blink_frames(ear, open_ear, order, flat, cfg)}
+    planar: list[str] = []
+    uncertain: list[str] = []
     for action in challenge.actions:
-        seen = events[action]
-        checks[action] = {"passed": len(seen) > 0, "frames": [int(i) for i in seen]}
         if action == "blink":
-            checks[action].update(open_ear=round(open_ear, 3), min_ear=round(float(ear.min()), 3))
+            seen = events["blink"]
+            checks[action] = {
+                "passed": len(seen) > 0,
+                "frames": [int(i) for i in seen],
+                "open_ear": round(open_ear, 3),
+                "min_ear": round(float(ear.min()), 3),
+                "ear": _rounded(ear, 3),
+                "rectified_ear": _rounded(flat.rectified_ear, 3),
+            }
         else:
-            checks[action].update(yaw=_rounded(yaw))
+            turned = turning[action]
+            parallax = float(flat.residual[turned].max()) if turned.any() else 0.0
+            verdict = cfg.parallax_verdict(parallax) if turned.any() else "none"
+            seen = order[turned] if verdict in ("live", "uncertain") else order[:0]
+            events[action] = seen
+            checks[action] = {
+                "passed": len(seen) > 0,
+                "frames": [int(i) for i in seen],
+                "yaw_frames": [int(i) for i in order[turned]],
+                "parallax": round(parallax, 4),
+                "verdict": verdict,
+                "yaw": _rounded(yaw),
+            }
+            if verdict == "planar":
+                planar.append(action)
+            elif verdict == "uncertain":
+                uncertain.append(action)
         if not len(seen):
             reasons.append(reason(f"{action}_not_seen"))
+    if planar:
+        # The yaw alone would have counted these turns: the audit must show why not.
+        reasons.insert(0, reason("planar_motion", actions=planar))
 
     first, second = (events[a] for a in challenge.actions)
     if len(first) and len(second):
@@ -208,7 +304,10 @@ def analyse_landmarks(
         checks["order"] = {"passed": in_order, "asked": list(challenge.actions)}
         if not in_order:
             reasons.append(reason("wrong_order", asked=list(challenge.actions)))
-    return LivenessResult(not reasons, tuple(reasons), checks)
+    review: tuple[QualityReason, ...] = ()
+    if uncertain and not reasons:
+        review = (reason("liveness_uncertain", actions=uncertain),)
+    return LivenessResult(not reasons, tuple(reasons), checks, review)
 
 
 def _tilt_corrected_ear(points: list[np.ndarray]) -> np.ndarray:
@@ -222,10 +321,18 @@ def _tilt_corrected_ear(points: list[np.ndarray]) -> np.ndarray:
     return ear / np.clip(aspect / reference, 0.5, 2.0)
 
 
-def _blink_frames(ear: np.ndarray, open_ear: float, order: np.ndarray) -> np.ndarray:
-    if open_ear < MIN_OPEN_EAR:
+def _blink_frames(
+    ear: np.ndarray, open_ear: float, order: np.ndarray, flat: Planarity, cfg: LivenessConfig
+) -> np.ndarray:
+    if open_ear < cfg.min_open_ear:
         return order[:0]
-    return order[ear <= BLINK_RATIO * open_ear]
+    closed = ear <= cfg.blink_ratio * open_ear
+    # The eyes must still close once the frame is mapped back onto the
+    # reference by the homography of the rest of the face: a tilted card's
+    # squashed eyes open again there, real eyelids do not.
+    rectified_open = float(np.percentile(flat.rectified_ear, 75))
+    closed &= flat.rectified_ear <= cfg.blink_ratio * rectified_open
+    return order[closed]
 
 
 def _median3(values: np.ndarray) -> np.ndarray:
@@ -235,13 +342,5 @@ def _median3(values: np.ndarray) -> np.ndarray:
     return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
 
 
-def _rounded(values: np.ndarray) -> list[float]:
-    return [round(float(v), 1) for v in values]
-
-
-def check_burst(*args: Any, **kwargs: Any) -> Any:
-    """Run :func:`face_engine.burst.check_burst` (kept here for discoverability)."""
-    # Imported on call: burst depends on this module, not the other way round.
-    from face_engine.burst import check_burst as run
-
-    return run(*args, **kwargs)
+def _rounded(values: np.ndarray, digits: int = 1) -> list[float]:
+    return [round(float(v), digits) for v in values]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from face_engine.detect import encode_face
+from face_engine.detect import encode_face, face_recognition
 from face_engine.errors import PictureRefused
 from face_engine.messages import QualityReason
 from face_engine.quality import QualityResult, check_quality
@@ -35,7 +35,7 @@ DECISIONS = ("match", "no_match", "review", "refused")
 
 
 @dataclass(frozen=True)
-class Decision:
+class MatchOutcome:
     """The outcome of one comparison.
 
     ``decision`` is one of :data:`DECISIONS`; ``distance`` is None when a
@@ -73,8 +73,8 @@ def decide(distance: float) -> str:
 
 
 def face_distance(a: object, b: object) -> float:
-    """Euclidean distance between two templates."""
-    return float(np.linalg.norm(as_template(a) - as_template(b)))
+    """Euclidean distance between two templates (``face_recognition.face_distance``)."""
+    return float(face_recognition().face_distance([as_template(a)], as_template(b))[0])
 
 
 def encoding_of(result: QualityResult) -> np.ndarray:
@@ -89,7 +89,7 @@ def encode_reference(image_bytes: bytes) -> np.ndarray:
     return encoding_of(check_quality(image_bytes))
 
 
-def verify(reference_image_bytes: bytes, selfie_image_bytes: bytes) -> Decision:
+def verify(reference_image_bytes: bytes, selfie_image_bytes: bytes) -> MatchOutcome:
     """Compare a selfie with a reference picture.
 
     Image errors (not a picture, truncated, too large) are raised; a picture
@@ -98,16 +98,16 @@ def verify(reference_image_bytes: bytes, selfie_image_bytes: bytes) -> Decision:
     reference = check_quality(reference_image_bytes)
     selfie = check_quality(selfie_image_bytes)
     if not (reference.ok and selfie.ok):
-        return Decision("refused", None, selfie.reasons, reference.reasons)
+        return MatchOutcome("refused", None, selfie.reasons, reference.reasons)
     distance = face_distance(encoding_of(reference), encoding_of(selfie))
-    return Decision(decide(distance), distance)
+    return MatchOutcome(decide(distance), distance)
 
 
-def verify_template(reference_template: object, selfie_image_bytes: bytes) -> Decision:
+def verify_template(reference_template: object, selfie_image_bytes: bytes) -> MatchOutcome:
     """Compare a selfie with a stored (decrypted) reference template."""
     reference = as_template(reference_template)
     selfie = check_quality(selfie_image_bytes)
     if not selfie.ok:
-        return Decision("refused", None, selfie.reasons)
+        return MatchOutcome("refused", None, selfie.reasons)
     distance = face_distance(reference, encoding_of(selfie))
-    return Decision(decide(distance), distance)
+    return MatchOutcome(decide(distance), distance)

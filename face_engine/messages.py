@@ -100,6 +100,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nous n'avons pas vu votre tête tourner vers votre droite.",
         "We did not see your head turn to your right.",
     ),
+    "planar_motion": (
+        "Le visage a bougé comme une photo que l'on tourne. Recommencez face à la caméra, "
+        "sans photo ni écran.",
+        "The face moved like a photo being turned. Start again facing the camera, "
+        "without a photo or a screen.",
+    ),
+    "liveness_uncertain": (
+        "Votre vérification sera examinée par un conseiller.",
+        "An adviser will look at your check.",
+    ),
     "wrong_order": (
         "Les gestes n'ont pas été faits dans l'ordre demandé.",
         "The moves were not made in the requested order.",

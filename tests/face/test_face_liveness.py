@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from face_engine import ACTIONS, Challenge, analyse_landmarks, new_challenge
+from face_engine import ACTIONS, Challenge, LivenessConfig, analyse_landmarks, new_challenge
 from face_engine.landmarks import mean_ear, yaw_degrees
+from face_engine.liveness import LIVE_PARALLAX, TURN_DEGREES
+from face_engine.planarity import frame_planarity
 
 # fmt: off
 GRACE = np.array([
@@ -242,3 +244,56 @@ def test_challenge_survives_storage_as_json():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         new_challenge(now=datetime(2026, 4, 2, 9, 30))
+
+
+def test_turns_of_a_head_show_parallax_a_flat_picture_cannot():
+    frames = burst(*[FACING] * 3, *LEFT, FACING, *RIGHT, FACING)
+    result = analyse_landmarks(frames, challenge("turn_left", "turn_right"))
+    for action in ("turn_left", "turn_right"):
+        assert result.checks[action]["verdict"] == "live"
+        assert result.checks[action]["parallax"] >= LIVE_PARALLAX
+    planarity = result.checks["planarity"]
+    assert planarity["reference_frame"] in (0, 1, 2, 8, 14)
+    assert len(planarity["residual"]) == 15
+
+
+def test_real_press_photos_turned_left_and_right_are_far_from_one_homography():
+    fitted = frame_planarity(TURNED_TO_HIS_RIGHT, TURNED_TO_HIS_LEFT)
+    assert fitted is not None and fitted.residual > LIVE_PARALLAX
+
+
+def test_the_same_turns_flattened_onto_a_card_are_refused_as_planar_motion():
+    # Each frame's landmarks are the frontal ones moved by a homography: the
+    # yaw still swings, as a card turned in perspective makes it swing.
+    rng = np.random.default_rng(3)
+    centre = GRACE.mean(axis=0)
+    frames = []
+    for angle in (0, 0, 0, 10, 20, 28, 20, 10, 0, -10, -20, -28, -20, -10, 0):
+        # Perspective about the face centre: the near side grows, the far one shrinks.
+        k = 0.6 * np.sin(np.radians(angle)) / 100
+        centred = GRACE - centre
+        seen = centred / (1 + k * centred[:, :1]) + centre
+        frames.append(seen + rng.normal(0, 0.3, GRACE.shape))
+    yaws = [yaw_degrees(f) for f in frames]
+    assert max(yaws) - min(yaws) > TURN_DEGREES
+    result = analyse_landmarks(frames, challenge("turn_left", "turn_right"))
+    assert not result.passed
+    assert result.codes[0] == "planar_motion"
+    assert result.reasons[0].details["actions"]
+
+
+def test_a_turn_with_parallax_in_the_grey_zone_goes_to_review():
+    frames = burst(*[FACING] * 3, *LEFT, FACING, *RIGHT, FACING)
+    strict = LivenessConfig(live_parallax=5.0)
+    result = analyse_landmarks(frames, challenge("turn_left", "turn_right"), config=strict)
+    assert result.passed and result.needs_review
+    assert [r.code for r in result.review] == ["liveness_uncertain"]
+    assert result.checks["turn_left"]["verdict"] == "uncertain"
+    assert result.to_dict()["review"] == ["liveness_uncertain"]
+
+
+def test_liveness_thresholds_come_from_configuration():
+    assert LivenessConfig.from_mapping(None) == LivenessConfig()
+    assert LivenessConfig.from_mapping({"turn_degrees": 20.0}).turn_degrees == 20.0
+    with pytest.raises(TypeError):
+        LivenessConfig.from_mapping({"no_such_threshold": 1})

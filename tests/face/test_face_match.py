@@ -10,7 +10,7 @@ from PIL import Image, ImageEnhance
 from face_engine import (
     MATCH_THRESHOLD,
     REVIEW_THRESHOLD,
-    Decision,
+    MatchOutcome,
     NotAnImage,
     PictureRefused,
     encode_reference,
@@ -97,7 +97,7 @@ def test_different_person_in_any_light_is_never_accepted(astronaut, grace_templa
 
 def test_selfie_without_face_is_refused_not_compared(grace_jpeg, picture_bytes):
     decision = verify(grace_jpeg, picture_bytes(Image.new("RGB", (640, 480), (30, 30, 30))))
-    assert decision == Decision("refused", None, decision.quality)
+    assert decision == MatchOutcome("refused", None, decision.quality)
     assert [r.code for r in decision.quality] == ["no_face"]
     assert decision.reference_quality == ()
 
@@ -130,7 +130,7 @@ def test_distance_between_the_two_grey_zone_thresholds_goes_to_review():
 
 def test_decision_json_form(grace_template, astronaut_template):
     distance = face_distance(grace_template, astronaut_template)
-    out = Decision(decide(distance), distance).to_dict()
+    out = MatchOutcome(decide(distance), distance).to_dict()
     assert out["decision"] == "no_match"
     assert out["distance"] == round(distance, 4)
     assert out["quality"] == []
