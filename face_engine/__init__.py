@@ -11,8 +11,9 @@ call it alike. The stable API:
 - :func:`encrypt_template` / :func:`decrypt_template` for storage at rest
 - :func:`new_challenge` -> :class:`Challenge`; :func:`check_burst` (frames,
   challenge, reference, optional :class:`LivenessConfig`) -> :class:`BurstResult`
-- errors: :class:`FaceEngineError` and subclasses, each with a ``code`` and
-  French/English messages; :class:`ModelsMissing` is an infrastructure failure.
+- errors: :class:`FaceEngineError` and subclasses, each with a ``code`` (the
+  engine returns codes and measures only: the web layer words them);
+  :class:`ModelsMissing` is an infrastructure failure.
 
 Decisions are ``match``, ``no_match``, ``review`` (grey zone: a human decides)
 or ``refused`` (the pictures could not be used, or liveness failed; see the
@@ -52,7 +53,7 @@ from face_engine.match import (
     verify,
     verify_template,
 )
-from face_engine.messages import MESSAGES, QualityReason
+from face_engine.messages import CODES, QualityReason
 from face_engine.quality import QualityResult, check_quality
 from face_engine.templates import (
     decrypt_template,
@@ -64,8 +65,8 @@ from face_engine.templates import (
 
 __all__ = [
     "ACTIONS",
+    "CODES",
     "MATCH_THRESHOLD",
-    "MESSAGES",
     "REVIEW_THRESHOLD",
     "BurstResult",
     "Challenge",

@@ -43,7 +43,7 @@ def verify_command(reference_image: Path, selfie_image: Path, as_json: bool) -> 
     try:
         decision = verify(reference, selfie)
     except FaceEngineError as exc:
-        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+        _fail(str(exc), exc.code, as_json)
     if as_json:
         out = decision.to_dict()
         # Exactly the three documented keys; a refused reference picture's
@@ -73,7 +73,7 @@ def check_command(image: Path, as_json: bool) -> None:
     try:
         result = check_quality(data)
     except FaceEngineError as exc:
-        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+        _fail(str(exc), exc.code, as_json)
     if as_json:
         out: dict[str, Any] = result.to_dict()
         click.echo(json.dumps({k: out[k] for k in ("ok", "quality", "measures")}))
@@ -110,7 +110,7 @@ def burst_command(reference_image: Path, frames: tuple[Path, ...], actions: str,
     try:
         result = check_burst(pictures, replay, reference)
     except FaceEngineError as exc:
-        _fail(f"{exc.message_en} ({exc.code}: {exc.detail})", exc.code, as_json)
+        _fail(str(exc), exc.code, as_json)
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return

@@ -1,13 +1,11 @@
 """Named errors raised by the face engine.
 
-Every error carries a stable ``code`` and default messages from
-:mod:`face_engine.messages`, so callers can show the pensioner a clear message
-and log the reason without parsing exception text.
+Every error carries a stable ``code`` (one of
+:data:`face_engine.messages.CODES`), so callers word it for the pensioner
+from their own catalogue and log the reason without parsing exception text.
 """
 
 from __future__ import annotations
-
-from face_engine.messages import MESSAGES
 
 
 class FaceEngineError(Exception):
@@ -16,18 +14,8 @@ class FaceEngineError(Exception):
     code = "face_engine_error"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.message_en)
+        super().__init__(f"{self.code}: {detail}" if detail else self.code)
         self.detail = detail
-
-    @property
-    def message_fr(self) -> str:
-        """French default message for the pensioner."""
-        return MESSAGES.get(self.code, ("Erreur.", "Error."))[0]
-
-    @property
-    def message_en(self) -> str:
-        """English message."""
-        return MESSAGES.get(self.code, ("Erreur.", "Error."))[1]
 
 
 class ImageError(FaceEngineError):

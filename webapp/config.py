@@ -5,6 +5,7 @@ private ``.env``. ``create_app`` layers: this class, then ``instance/config.py``
 when present, then the test mapping.
 """
 
+import json
 import os
 from datetime import timedelta
 
@@ -130,6 +131,9 @@ class Config:
     PROOF_MAX_FRAME_BYTES = int(os.environ.get("PROOF_MAX_FRAME_BYTES", str(1024 * 1024)))
     # False only in tests/demos: decide on the face match alone, ignoring the actions.
     PROOF_LIVENESS_REQUIRED = _bool("PROOF_LIVENESS_REQUIRED", True)
+    # Liveness thresholds overriding face_engine.LivenessConfig's measured defaults,
+    # as JSON, e.g. {"live_parallax": 0.09} (docs/face-threshold.md says what each is).
+    FACE_LIVENESS = json.loads(os.environ.get("FACE_LIVENESS", "{}"))
     PROOF_JOB_TIMEOUT = int(os.environ.get("PROOF_JOB_TIMEOUT", "60"))
     # The burst the camera page captures: frames over milliseconds (both actions).
     PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "15"))

@@ -78,8 +78,8 @@ def test_check_prints_quality_only(photos):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("notes.txt", "not a readable picture"),
-        ("cut.jpg", "incomplete"),
+        ("notes.txt", "not_an_image"),
+        ("cut.jpg", "image_truncated"),
         ("missing.jpg", "cannot read"),
     ],
 )
@@ -120,5 +120,5 @@ def test_python_dash_m_face_engine_runs_the_same_commands(photos):
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith("error: The uploaded file is not a readable picture")
+    assert done.stderr.startswith("error: not_an_image: unrecognised picture data")
     assert "Traceback" not in done.stderr

@@ -142,7 +142,7 @@ def test_still_face_fails():
     result = analyse_landmarks(frames, challenge("blink", "turn_right"))
     assert not result.passed
     assert result.codes == ["still_face", "blink_not_seen", "turn_right_not_seen"]
-    assert "photo" in result.reasons[0].message_fr
+    assert result.reasons[0].details == {"yaw_range": result.checks["motion"]["yaw_range"]}
 
 
 def test_actions_in_the_wrong_order_fail():

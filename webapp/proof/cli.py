@@ -65,6 +65,6 @@ def demo_reference(dp_number: str, image: str | None) -> None:
     try:
         proof_store.set_reference(session, pensioner, picture, "demo")
     except face_engine.FaceEngineError as exc:
-        click.echo(f"refused: {exc.code}: {exc.message_en}", err=True)
+        click.echo(f"refused: {exc}", err=True)
         sys.exit(1)
     click.echo(f"reference set for {dp_number}")

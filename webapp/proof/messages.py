@@ -1,16 +1,13 @@
 """Reason codes (face engine and proof-of-life service) worded in the reader's language.
 
-The French texts are the msgids; codes unknown here fall back to the face
-engine's own French/English defaults.
+The engine returns codes only (``face_engine.CODES``); every text is here, the
+French msgids translated in the one Babel catalogue. An unknown code gets a
+generic message (tests/face checks every engine code has its own).
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-
-from face_engine import MESSAGES
-
-from ..i18n import current_lang
 
 ACTIONS = {
     "blink": _l("Fermez les yeux une seconde"),
@@ -47,6 +44,11 @@ REASONS = {
     "turn_left_not_seen": _l("Nous n'avons pas vu votre tête tourner vers votre gauche."),
     "turn_right_not_seen": _l("Nous n'avons pas vu votre tête tourner vers votre droite."),
     "wrong_order": _l("Les gestes n'ont pas été faits dans l'ordre demandé."),
+    "planar_motion": _l(
+        "Le visage a bougé comme une photo que l'on tourne. Recommencez face à la caméra, "
+        "sans photo ni écran."
+    ),
+    "liveness_uncertain": _l("Votre vérification sera examinée par un conseiller."),
     "no_match": _l("Le visage ne correspond pas à votre photo de référence."),
     "no_reference": _l(
         "Nous n'avons pas encore votre photo de référence. Prenez rendez-vous en agence."
@@ -58,6 +60,7 @@ REASONS = {
     "frames_unreadable": _l("Les images n'ont pas pu être lues. Recommencez depuis le début."),
     "template_invalid": _l("Votre photo de référence est illisible. Contactez votre agence."),
     "template_tampered": _l("Votre photo de référence est illisible. Contactez votre agence."),
+    "invalid_key": _l("Votre photo de référence est illisible. Contactez votre agence."),
     "review_reason_required": _l("Indiquez le motif de votre décision."),
     "already_reviewed": _l("Cette demande a déjà été traitée."),
     "attempt_not_found": _l("Élément introuvable."),
@@ -66,15 +69,12 @@ REASONS = {
 }
 
 
+GENERIC = _l("Une erreur est survenue. Recommencez.")
+
+
 def reason_text(code: str) -> str:
     """The message for a reason code in the current language."""
-    fr, en = MESSAGES.get(code, ("Une erreur est survenue. Recommencez.", "An error occurred."))
-    if code not in REASONS:
-        return en if current_lang() == "en" else fr
-    text = str(REASONS[code])
-    if current_lang() == "en" and text == fr:
-        return en  # not in the English catalogue yet: the engine's own English
-    return text
+    return str(REASONS.get(code, GENERIC))
 
 
 def action_text(code: str) -> str:

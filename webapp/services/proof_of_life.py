@@ -224,7 +224,13 @@ def _engine_decision(session: Session, attempt: ProofAttempt, challenge: Livenes
     )
     try:
         # Freshness is judged at upload time: a retried job must not expire it.
-        result = face_engine.check_burst(frames, drawn, template, now=attempt.created_at)
+        result = face_engine.check_burst(
+            frames,
+            drawn,
+            template,
+            now=attempt.created_at,
+            config=face_engine.LivenessConfig.from_mapping(current_app.config["FACE_LIVENESS"]),
+        )
     except face_engine.PictureRefused as exc:
         return Decision.REFUSED, None, None, [r.code for r in exc.reasons]
     except face_engine.ImageError as exc:
@@ -241,7 +247,9 @@ def _engine_decision(session: Session, attempt: ProofAttempt, challenge: Livenes
         return Decision.LIVENESS_FAILED, summary["distance"], liveness, summary["reasons"]
     if match is None or match.decision == "refused":
         return Decision.REFUSED, None, liveness, summary["reasons"] or ["no_face"]
-    return Decision(match.decision), match.distance, liveness, []
+    # A matching face whose liveness is in the grey zone (a turn with too
+    # little parallax to tell a head from a card) goes to an adviser.
+    return Decision(result.decision), match.distance, liveness, summary["review"]
 
 
 def decide_attempt(session: Session, attempt_id: int) -> dict:
