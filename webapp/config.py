@@ -45,6 +45,15 @@ class Config:
     VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:support@dialvie.example")
     PUSH_ENABLED = _bool("PUSH_ENABLED", True)
+    # A reminder waiting on the push service is useless after a few days.
+    PUSH_TTL_SECONDS = int(os.environ.get("PUSH_TTL_SECONDS", str(3 * 24 * 3600)))
+    # After this many tries with the push service down, send by SMS/e-mail instead.
+    PUSH_FALLBACK_AFTER_ATTEMPTS = int(os.environ.get("PUSH_FALLBACK_AFTER_ATTEMPTS", "3"))
+    # Reminder channels besides the in-app alert, in order of preference.
+    REMINDER_CHANNELS = os.environ.get("REMINDER_CHANNELS", "push,sms,email")
+    # No SMS, e-mail or push between these hours in the pensioner's own time
+    # zone: a message due then is sent when they end.
+    QUIET_HOURS = os.environ.get("QUIET_HOURS", "21:00-09:00")
     PUSH_TIMEOUT_SECONDS = float(os.environ.get("PUSH_TIMEOUT_SECONDS", "10"))
     # Real push services are HTTPS; tests run one on plain loopback HTTP.
     PUSH_ALLOW_HTTP = _bool("PUSH_ALLOW_HTTP", False)

@@ -52,6 +52,8 @@ class Notification(SQLModel, table=True):
     html: str | None = Field(default=None, sa_type=Text)
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     claimed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # Not sent before this time (quiet hours in the recipient's time zone).
+    not_before: datetime | None = Field(default=None, sa_type=AwareDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 

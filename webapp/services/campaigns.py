@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
+from sqlalchemy import exists, literal, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..i18n import LOCAL_TZ
-from ..models import AccountStatus, Campaign, PaymentStatus, Pensioner, ProofStatus, utcnow
-from . import audit
+from ..models import (
+    AccountStatus,
+    Alert,
+    AuditEvent,
+    Campaign,
+    PaymentStatus,
+    Pensioner,
+    ProofAttempt,
+    ProofStatus,
+    utcnow,
+)
+from . import audit, reminders
 from . import pensioners as pensioner_svc
 
 log = logging.getLogger(__name__)
 QUARTER_MONTHS = (1, 4, 7, 10)
-#: Reminder stages: days before the deadline (the opening is its own stage).
-REMINDER_DAYS = {"d10": 10, "d3": 3}
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -173,27 +182,25 @@ def attest(
     return True
 
 
-def _active_pensioners(session: Session) -> list[Pensioner]:
-    return list(
-        session.exec(
-            select(Pensioner)
-            .where(Pensioner.account_status == AccountStatus.ACTIVE.value)
-            .order_by(Pensioner.id)
-        )
+def _table_insert(session: Session, table):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _ensure_status_rows(session: Session, campaign: Campaign) -> None:
+    """One status row per active account for ``campaign`` (one INSERT … SELECT)."""
+    P, S = Pensioner.__table__, ProofStatus.__table__  # type: ignore[attr-defined]
+    missing = select(P.c.id, literal(campaign.id), literal([], S.c.reminders.type)).where(
+        P.c.account_status == AccountStatus.ACTIVE.value,
+        ~exists().where(S.c.pensioner_id == P.c.id, S.c.campaign_id == campaign.id),
     )
-
-
-def _awaiting_review(session: Session, campaign_id: int) -> list[int]:
-    from ..models import ProofAttempt
-
-    return list(
-        session.exec(
-            select(ProofAttempt.pensioner_id).where(
-                ProofAttempt.campaign_id == campaign_id,
-                ProofAttempt.decision == "review",
-                ProofAttempt.review_decision.is_(None),  # type: ignore[union-attr]
-            )
-        )
+    session.execute(
+        _table_insert(session, S)
+        .from_select(["pensioner_id", "campaign_id", "reminders"], missing)
+        .on_conflict_do_nothing()
     )
 
 
@@ -203,71 +210,91 @@ def suspend_late(session: Session, today: date) -> list[str]:
     A pensioner is suspended at most once per campaign (``suspended_at``), so
     a payment an adviser restored by hand is not suspended again by a re-run;
     one whose selfie waits for an adviser's review is not suspended for the
-    fund's delay. Returns the DP numbers suspended by this run.
+    fund's delay. A few set-based statements, whatever the number of
+    pensioners; returns the DP numbers suspended by this run.
     """
     campaign = campaign_for(session, today)
     if today <= campaign.deadline:
         return []
-    waiting = set(_awaiting_review(session, campaign.id))
-    done = []
-    for pensioner in _active_pensioners(session):
-        row = status_row(session, pensioner.id, campaign.id)
-        if row is not None and (row.attested_at is not None or row.suspended_at is not None):
-            continue
-        if pensioner.id in waiting:
-            continue
-        row = _status_for_update(session, pensioner.id, campaign.id)
-        row.suspended_at = utcnow()
-        if pensioner.payment_status != PaymentStatus.SUSPENDED.value:
-            pensioner.payment_status = PaymentStatus.SUSPENDED.value
-            pensioner.updated_at = utcnow()
-            pensioner_svc.add_alert(
-                session, pensioner.id, "payment_suspended", campaign=campaign.quarter
-            )
-            audit.record(
-                session,
-                "payment_suspended",
-                actor_type="system",
-                target_type="pensioner",
-                target_id=pensioner.id,
-                campaign=campaign.quarter,
-                deadline=campaign.deadline.isoformat(),
-            )
-            done.append(pensioner.dp_number)
-        session.commit()
-    if done:
-        log.info("campaign %s: %d payment(s) suspended", campaign.quarter, len(done))
-    return done
+    P, S = Pensioner.__table__, ProofStatus.__table__  # type: ignore[attr-defined]
+    A = ProofAttempt.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    _ensure_status_rows(session, campaign)
+    waiting = select(A.c.pensioner_id).where(
+        A.c.campaign_id == campaign.id, A.c.decision == "review", A.c.review_decision.is_(None)
+    )
+    late = select(S.c.pensioner_id).where(
+        S.c.campaign_id == campaign.id,
+        S.c.attested_at.is_(None),
+        S.c.suspended_at.is_(None),
+        S.c.pensioner_id.not_in(waiting),
+    )
+    # ORM-enabled updates: objects already loaded in this session see the change.
+    sync = {"synchronize_session": "fetch"}
+    newly = session.execute(
+        update(Pensioner)
+        .where(
+            col(Pensioner.id).in_(late),
+            col(Pensioner.account_status) == AccountStatus.ACTIVE.value,
+            col(Pensioner.payment_status) != PaymentStatus.SUSPENDED.value,
+        )
+        .values(payment_status=PaymentStatus.SUSPENDED.value, updated_at=now)
+        .returning(col(Pensioner.id), col(Pensioner.dp_number))
+        .execution_options(**sync)
+    ).all()
+    active = select(P.c.id).where(P.c.account_status == AccountStatus.ACTIVE.value)
+    session.execute(
+        update(ProofStatus)
+        .where(
+            col(ProofStatus.campaign_id) == campaign.id,
+            col(ProofStatus.attested_at).is_(None),
+            col(ProofStatus.suspended_at).is_(None),
+            col(ProofStatus.pensioner_id).in_(active),
+            col(ProofStatus.pensioner_id).not_in(waiting),
+        )
+        .values(suspended_at=now)
+        .execution_options(**sync)
+    )
+    if newly:
+        params = {"campaign": campaign.quarter}
+        session.execute(
+            Alert.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "pensioner_id": pid,
+                    "kind": "payment_suspended",
+                    "params": params,
+                    "created_at": now,
+                }
+                for pid, _ in newly
+            ],
+        )
+        detail = {"campaign": campaign.quarter, "deadline": campaign.deadline.isoformat()}
+        session.execute(
+            AuditEvent.__table__.insert(),  # type: ignore[attr-defined]
+            [
+                {
+                    "at": now,
+                    "actor_type": "system",
+                    "action": "payment_suspended",
+                    "target_type": "pensioner",
+                    "target_id": pid,
+                    "detail": detail,
+                }
+                for pid, _ in newly
+            ],
+        )
+    session.commit()
+    reminders.notify_suspended(session, campaign, now)
+    if newly:
+        log.info("campaign %s: %d payment(s) suspended", campaign.quarter, len(newly))
+    return [dp for _, dp in newly]
 
 
 def send_reminders(session: Session, today: date) -> int:
-    """In-app reminders at the opening, D-10 and D-3 for those not attested yet.
+    """The day's reminder (opening, D-10, D-3, deadline day) to everyone not attested.
 
-    Each stage is sent once per pensioner and campaign (recorded on the status
-    row). Web push, SMS and e-mail fallbacks hook in here later.
+    In-app alert always, plus push, SMS or e-mail: see :mod:`.reminders`.
+    Exactly once per pensioner, stage and channel; returns the alerts created.
     """
-    campaign = campaign_for(session, today)
-    stage = None
-    if today == campaign.opens_on:
-        stage = "open"
-    for name, days in REMINDER_DAYS.items():
-        if today == campaign.deadline - timedelta(days=days):
-            stage = name
-    if stage is None:
-        return 0
-    sent = 0
-    for pensioner in _active_pensioners(session):
-        row = _status_for_update(session, pensioner.id, campaign.id)
-        if row.attested_at is not None or stage in (row.reminders or []):
-            continue
-        row.reminders = [*(row.reminders or []), stage]
-        pensioner_svc.add_alert(
-            session,
-            pensioner.id,
-            "pol_reminder",
-            deadline=campaign.deadline.strftime("%d/%m/%Y"),
-            stage=stage,
-        )
-        sent += 1
-        session.commit()
-    return sent
+    return reminders.sweep(session, campaign_for(session, today), today)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..models import DailyRun, utcnow
-from . import agency_enrol, campaigns, proof_of_life, proof_store
+from . import agency_enrol, campaigns, notify, proof_of_life, proof_store, reminders
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
     campaign = campaigns.campaign_for(session, day)
     reminded = campaigns.send_reminders(session, day)
     suspended = campaigns.suspend_late(session, day)
+    reinstated = reminders.notify_reinstated(session, campaign)
     purged = proof_store.purge_frames(session)
     recovered = proof_of_life.recover_stale(session)
     appointments = agency_enrol.send_reminders(session)
@@ -79,6 +80,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
         "campaign": campaign.quarter,
         "reminded": reminded,
         "suspended": suspended,
+        "reinstated_notices": reinstated,
         "purged": purged,
         "recovered": recovered,
         "appointment_reminders": appointments,
@@ -103,11 +105,20 @@ def run_once(session: Session, day: date, now: datetime | None = None) -> dict[s
 
 
 def tick(session: Session, now: datetime | None = None) -> dict[str, Any]:
-    """What a scheduler calls every few minutes: the day's cycle when it is due."""
+    """What a scheduler calls every few minutes: the day's cycle when it is due, and the
+    messages that may now be sent."""
     now = now or utcnow()
     day = due_day(now)
     ran = run_once(session, day, now) if day is not None else None
-    return {"day": day.isoformat() if day else None, "ran": ran is not None}
+    # Messages whose quiet hours ended, and those a provider delayed.
+    due = reminders.dispatch_due(session, now)
+    retried = notify.retry_pending(session, now)
+    return {
+        "day": day.isoformat() if day else None,
+        "ran": ran is not None,
+        "dispatched": due,
+        "retried": retried,
+    }
 
 
 def last_runs(session: Session, limit: int = 7) -> list[DailyRun]:

@@ -84,6 +84,10 @@ def backend_for(channel: str) -> Backend:
 
     if channel in _registry:
         return _registry[channel]
+    if channel == "push":
+        from .push import PushBackend
+
+        return PushBackend()
     cfg = current_app.config
     if channel == "email" and cfg["EMAIL_BACKEND"] == "smtp":
         return nb.SmtpBackend()
@@ -184,6 +188,8 @@ def _claim(db: Session, notification_id: int, now: datetime) -> bool:
         update(table)
         .where(
             table.c.id == notification_id,
+            # Quiet hours: a message is not sent before its time, only delayed.
+            or_(table.c.not_before.is_(None), table.c.not_before <= now),
             or_(
                 table.c.status.in_([NotificationStatus.QUEUED, NotificationStatus.FAILED]),
                 (table.c.status == NotificationStatus.SENDING) & (table.c.claimed_at < stale),
@@ -247,7 +253,8 @@ def retry_pending(db: Session, now: datetime | None = None) -> int:
             or_(
                 col(Notification.status) == NotificationStatus.FAILED,
                 (col(Notification.status) == NotificationStatus.QUEUED)
-                & (col(Notification.created_at) < stale),
+                & (col(Notification.created_at) < stale)
+                & or_(col(Notification.not_before).is_(None), col(Notification.not_before) <= now),
                 (col(Notification.status) == NotificationStatus.SENDING)
                 & (col(Notification.claimed_at) < stale),
             )

@@ -98,8 +98,12 @@ def contact():
 @bp.app_context_processor
 def space_context():
     """The unread-alert count for the shortcut bar."""
+    from flask import has_request_context
     from flask_login import current_user
 
+    # Messages rendered by jobs (notify) have no request and no user.
+    if not has_request_context():
+        return {"unread_alerts": 0}
     if current_user.is_authenticated and current_user.is_pensioner:
         return {
             "unread_alerts": svc.unread_count(get_session(), current_user.id),
