@@ -190,6 +190,8 @@ class Config:
     FUND_CONTACT_PHONE = os.environ.get("FUND_CONTACT_PHONE", "+212 522 00 00 00")
     FUND_CONTACT_EMAIL = os.environ.get("FUND_CONTACT_EMAIL", "contact@dialvie.localhost")
     FUND_DPO_EMAIL = os.environ.get("FUND_DPO_EMAIL", "dpo@dialvie.localhost")
+    # The CNDP's authorisation number for the processing, printed on the notice when set.
+    CNDP_AUTHORISATION = os.environ.get("CNDP_AUTHORISATION", "")
 
     # Enrolment selfie (both procedures): uploads allowed per pensioner and local day.
     ENROL_SELFIE_DAILY_ATTEMPTS = int(os.environ.get("ENROL_SELFIE_DAILY_ATTEMPTS", "5"))

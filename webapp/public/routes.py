@@ -32,7 +32,10 @@ def index():
     if current_user.is_authenticated and current_user.is_pensioner:
         return redirect(url_for("space.home"))
     return render_page(
-        "public/index.html", title=_l("Bienvenue"), logged_out=bool(request.args.get("logged_out"))
+        "public/index.html",
+        title=_l("Bienvenue"),
+        logged_out=bool(request.args.get("logged_out")),
+        cancelled=bool(request.args.get("cancelled")),
     )
 
 

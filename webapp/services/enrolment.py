@@ -21,6 +21,7 @@ API::
     record_terms(db, enrolment, version, ip) / record_consents(db, enrolment,
         terms_version, privacy_version, ip)
     match_pensioner(db, enrolment, pensioner)     # AlreadyEnrolled / EnrolmentInProgress
+    code_channel(db, enrolment) -> "sms" | "email"
     code_verified(db, enrolment, code, contact)   # keeps the code as provisional password
     activate(db, enrolment, provisional_password=None, *, ip=None) -> Pensioner
 
@@ -124,6 +125,17 @@ def allowed_moves(procedure: str, step: str) -> frozenset[str]:
     index = order.index(step)
     forward = {order[index + 1]} if index + 1 < len(order) else set()
     return frozenset(forward) | BACK.get((procedure, step), frozenset())
+
+
+def code_channel(db: Session, enrolment: Enrolment) -> str:
+    """How the contact code travels: by SMS for a Moroccan passport (passport procedure)
+    or a resident of Morocco (agency procedure), by e-mail otherwise."""
+    data = enrolment.data or {}
+    pensioner = db.get(Pensioner, enrolment.pensioner_id) if enrolment.pensioner_id else None
+    if enrolment.procedure == "passport":
+        nationality = data.get("nationality") or (pensioner.nationality if pensioner else "MAR")
+        return "sms" if nationality == "MAR" else "email"
+    return "sms" if (pensioner.country if pensioner else "MAR") == "MAR" else "email"
 
 
 def _resume_window() -> timedelta:

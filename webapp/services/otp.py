@@ -111,6 +111,18 @@ def _latest(db: Session, purpose, enrolment_id, pensioner_id, appointment_id):
     return db.exec(query).first()
 
 
+def last_code(
+    db: Session,
+    purpose: str,
+    *,
+    enrolment_id: int | None = None,
+    pensioner_id: int | None = None,
+    appointment_id: int | None = None,
+) -> OneTimeCode | None:
+    """The newest code for this purpose and binding (its id scopes the notification)."""
+    return _latest(db, purpose, enrolment_id, pensioner_id, appointment_id)
+
+
 def _count(db: Session, key: str, limit: int, period: str) -> bool:
     """Add one to ``key``'s counter for ``period`` unless it reached ``limit`` (atomic)."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
