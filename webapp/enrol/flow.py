@@ -7,9 +7,9 @@ receives the enrolment as its first argument; when the enrolment is at another
 step (browser back button, an old tab, a bookmark) the visitor is sent to the
 step it is really at, so going back never breaks it.
 
-    @bp.route("/passport/scan", methods=["GET", "POST"])
-    @step_page("scan")
-    def passport_scan(enrolment): ...
+    @bp.route("/passport/check", methods=["GET", "POST"])
+    @step_page("check")
+    def passport_check_page(enrolment): ...
 
 ``STEP_ENDPOINTS`` maps each step to its page; ``step_url(enrolment)`` is where
 to go next after ``enrolment_service.advance``.
@@ -29,7 +29,7 @@ from ..db import get_session
 from ..models import Enrolment
 from ..services import enrolment as enrolment_service
 
-SESSION_KEY = "enrol_token"
+SESSION_KEY = "enrolment"
 COOKIE = "dv_enrol"
 
 # The page of each step (procedure-specific pages are registered by their modules).
@@ -38,10 +38,10 @@ STEP_ENDPOINTS: dict[str, str] = {
     "privacy": "enrol.privacy",
     "contact": "enrol.contact",
     "code": "enrol.code",
-    "scan": "enrol.passport_scan",
-    "chip": "enrol.passport_chip",
-    "check": "enrol.passport_check",
-    "selfie": "enrol.selfie",
+    "scan": "enrol.passport_scan_page",
+    "chip": "enrol.passport_chip_page",
+    "check": "enrol.passport_check_page",
+    "selfie": "enrol.selfie_page",
     "done": "enrol.done",
     "identity": "enrol.agency_identity",
     "appointment": "enrol.agency_appointment",
@@ -59,6 +59,9 @@ def current_enrolment() -> Enrolment | None:
     """This browser's active enrolment, or None (never started, finished or expired)."""
     if "enrolment" not in g:
         g.enrolment = enrolment_service.current(get_session(), _token())
+        if g.enrolment is not None and session.get(SESSION_KEY) != g.enrolment.token:
+            # Back after the browser was closed: the session knows it again.
+            session[SESSION_KEY] = g.enrolment.token
     return g.enrolment
 
 
