@@ -6,9 +6,10 @@ import re
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from ..forms import SafeForm
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Numbers typed without a country code are read as Moroccan.
@@ -32,14 +33,14 @@ def e164_mobile(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class TermsForm(FlaskForm):
+class TermsForm(SafeForm):
     accept = BooleanField(
         _l("J'ai lu et j'accepte les conditions générales d'utilisation."),
         validators=[DataRequired(_l("Cochez la case pour accepter les conditions."))],
     )
 
 
-class PrivacyForm(FlaskForm):
+class PrivacyForm(SafeForm):
     consent_data = BooleanField(
         _l(
             "J'accepte que la caisse traite mes données personnelles (identité, coordonnées) "
@@ -57,7 +58,7 @@ class PrivacyForm(FlaskForm):
     )
 
 
-class ContactForm(FlaskForm):
+class ContactForm(SafeForm):
     # No Optional(): it would skip the validate_* methods, which know what is required.
     email = EmailField(_l("Adresse e-mail"), validators=[Length(max=254)])
     gsm = StringField(_l("Téléphone mobile"), validators=[Length(max=30)])
@@ -94,7 +95,7 @@ class ContactForm(FlaskForm):
         return {"email": self.email.data or None, "gsm": self.gsm.data or None}
 
 
-class CodeForm(FlaskForm):
+class CodeForm(SafeForm):
     code = StringField(
         _l("Code reçu (6 chiffres)"),
         validators=[
