@@ -14,8 +14,9 @@ from ..db import get_session
 from ..extensions import limiter
 from ..models import Pensioner
 from ..render import render_page
-from ..services import enrol_selfie, passport_enrol, passport_scan
+from ..services import enrol_selfie, passport_enrol
 from ..services import enrolment as enrolment_svc
+from ..services import passport_scan as scan_svc
 from ..services.tasks import job_status
 from . import bp
 from .passport_messages import scan_text
@@ -30,7 +31,7 @@ CHECK_TITLE = _l("Vérifiez vos informations")
 
 @bp.route("/passport/scan")
 @at_step("scan")
-def passport_scan_page(enrolment):
+def passport_scan(enrolment):
     """The back camera with a frame for the open identity page; a photo upload as fallback."""
     return render_page(
         "enrol/scan.html",
@@ -53,8 +54,8 @@ def passport_scan_submit(enrolment):
 
         data = demo_page_jpeg()
     try:
-        job_id = passport_scan.submit(get_session(), enrolment, data)
-    except passport_scan.ScanRefused as exc:
+        job_id = scan_svc.submit(get_session(), enrolment, data)
+    except scan_svc.ScanRefused as exc:
         return _scan_status(enrolment, None, error=exc.code, status=422)
     return _scan_status(enrolment, job_status(job_id))
 
@@ -63,7 +64,7 @@ def passport_scan_submit(enrolment):
 @at_step("scan")
 def passport_scan_job(enrolment, job_id: str):
     """The polling partial of this enrolment's scan job."""
-    if not passport_scan.owns(enrolment, job_id):
+    if not scan_svc.owns(enrolment, job_id):
         abort(404)
     return _scan_status(enrolment, job_status(job_id))
 
@@ -71,12 +72,12 @@ def passport_scan_job(enrolment, job_id: str):
 def _scan_status(enrolment, job, *, error: str | None = None, status: int = 200):
     """Running → poll; a valid passport MRZ → on to the chip; otherwise the reason, worded."""
     if job is not None:
-        state, lines, error = passport_scan.outcome(job)
+        state, lines, error = scan_svc.outcome(job)
         if state == "valid":
             session = get_session()
-            passport_scan.keep(session, enrolment, lines)
+            scan_svc.keep(session, enrolment, lines)
             enrolment_svc.advance(session, enrolment, "chip")
-            return go(url_for("enrol.passport_chip_page"))
+            return go(url_for("enrol.passport_chip"))
     return render_page(
         "enrol/scan_status.html",
         status=status,
@@ -94,7 +95,7 @@ def _check_page(enrolment, *, status: int = 200, dp_error=None, dead_end=None, d
     identity = (enrolment.data or {}).get("chip") or {}
     if not identity:  # nothing read (should not happen): start again from the scan
         enrolment_svc.go_back(get_session(), enrolment, "scan")
-        return go(url_for("enrol.passport_scan_page"))
+        return go(url_for("enrol.passport_scan"))
     return render_page(
         "enrol/check.html",
         birth=date.fromisoformat(identity["birth_date"]),
@@ -111,7 +112,7 @@ def _check_page(enrolment, *, status: int = 200, dp_error=None, dead_end=None, d
 
 @bp.route("/passport/check")
 @at_step("check")
-def passport_check_page(enrolment):
+def passport_check(enrolment):
     """The chip's data (not the OCR's) and photo, for the pensioner to confirm."""
     return _check_page(enrolment)
 
@@ -138,7 +139,7 @@ def passport_check_submit(enrolment):
     session = get_session()
     if request.form.get("action") == "rescan":
         enrolment_svc.go_back(session, enrolment, "scan")
-        return go(url_for("enrol.passport_scan_page"))
+        return go(url_for("enrol.passport_scan"))
     identity = (enrolment.data or {}).get("chip") or {}
     foreign = not passport_enrol.is_moroccan(identity)
     dp = (request.form.get("dp_number") or "").strip().upper()[:20]

@@ -55,14 +55,14 @@ def _page(enrolment, *, error: str | None = None, status: int = 200):
 def _link(token: str) -> str:
     return intent_link(
         url_for("nfc.session_landing", token=token, _external=True),
-        url_for("enrol.passport_chip_page", _external=True),
+        url_for("enrol.passport_chip", _external=True),
         url_for("nfc.helper", _external=True),
     )
 
 
 @bp.route("/passport/chip")
 @at_step("chip")
-def passport_chip_page(enrolment):
+def passport_chip(enrolment):
     """« Fermez votre passeport, placez votre smartphone sur la face du passeport fermé »."""
     return _page(enrolment)
 
@@ -150,7 +150,7 @@ def passport_chip_status(enrolment):
         code = chip_code(exc.code, exc.details.get("reason"))
         return _page(enrolment, error=code, status=200)
     enrolment_svc.advance(session, enrolment, "check")
-    return go(url_for("enrol.passport_check_page"))
+    return go(url_for("enrol.passport_check"))
 
 
 @bp.route("/passport/chip/rescan", methods=["POST"])
@@ -158,4 +158,4 @@ def passport_chip_status(enrolment):
 def passport_chip_rescan(enrolment):
     """Scan the page again (the chip refused the scanned MRZ, or it was another passport)."""
     enrolment_svc.go_back(get_session(), enrolment, "scan")
-    return go(url_for("enrol.passport_scan_page"))
+    return go(url_for("enrol.passport_scan"))

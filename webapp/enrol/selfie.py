@@ -49,7 +49,7 @@ def _blocker(enrolment) -> str | None:
 
 @bp.route("/selfie")
 @at_step(*SELFIE_STEPS, procedure=None)
-def selfie_page(enrolment):
+def selfie(enrolment):
     """The camera page. Always a full page load: it needs ``camera.js``."""
     if request.headers.get("HX-Request"):
         return go(request.path)
