@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nfc_bridge.simulator import demo_passport  # noqa: E402
+from nfc_bridge.sim.chip import demo_passport  # noqa: E402
 from nfc_bridge.terminal import Terminal  # noqa: E402
 
 CHIP_S = 0.015  # per APDU
@@ -50,8 +50,9 @@ def one_read(**chip_options) -> tuple[int, int, float, int]:
 
 def real_read(naive: bool, rtt: float) -> float:
     """Wall-clock seconds of one read with real chip and network sleeps."""
-    chip, mrz, _ = demo_passport(pace_param=None, extended_length=False, delay=CHIP_S,
-                                 sleep=time.sleep)
+    chip, mrz, _ = demo_passport(
+        pace_param=None, extended_length=False, delay=CHIP_S, sleep=time.sleep
+    )
     t = Terminal(mrz, aa_challenge=b"\x01\x02\x03\x04\x05\x06\x07\x08")
     start = time.perf_counter()
     while not t.done:
@@ -75,10 +76,13 @@ def main() -> None:
         ("BAC, extended length", {"pace_param": None}),
         ("PACE, short APDUs", {"extended_length": False}),
     ]
-    print(f"chip {CHIP_S * 1000:.0f} ms/APDU, network {RTT_S * 1000:.0f} ms/round trip, "
-          f"median of {RUNS} runs (server CPU measured, chip and network on a virtual clock)\n")
-    header = (f"{'chip':32} {'mode':18} {'round trips':>11} {'APDUs':>6} {'total s':>8} "
-              f"{'x local':>8}")
+    print(
+        f"chip {CHIP_S * 1000:.0f} ms/APDU, network {RTT_S * 1000:.0f} ms/round trip, "
+        f"median of {RUNS} runs (server CPU measured, chip and network on a virtual clock)\n"
+    )
+    header = (
+        f"{'chip':32} {'mode':18} {'round trips':>11} {'APDUs':>6} {'total s':>8} {'x local':>8}"
+    )
     print(header)
     print("-" * len(header))
     for label, options in chips:
@@ -95,12 +99,13 @@ def main() -> None:
             print(f"{label:32} {mode:18} {rt:>11} {apdus:>6} {total:>8.2f} {total / local:>8.2f}")
         print(f"{'':32} (DG2 {dg2} bytes, server CPU {cpu * 1000:.0f} ms)")
 
-
     if "--real" in sys.argv:
         local = real_read(False, 0.0)
-        print(f"\nreal sleeps, BAC short APDUs: local {local:.2f} s, "
-              f"pipelined relay {real_read(False, RTT_S):.2f} s, "
-              f"naive relay {real_read(True, RTT_S):.2f} s")
+        print(
+            f"\nreal sleeps, BAC short APDUs: local {local:.2f} s, "
+            f"pipelined relay {real_read(False, RTT_S):.2f} s, "
+            f"naive relay {real_read(True, RTT_S):.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def cmd_read(args) -> int:
 
     trust = TrustStore.load(args.csca) if args.csca else None
     if args.reader == "simulator":
-        from .simulator import demo_passport
+        from .sim.chip import demo_passport
 
         options: dict = {"pace_param": None} if args.chip == "bac" else {}
         if args.chip == "short":
@@ -56,8 +56,11 @@ def cmd_read(args) -> int:
         result = read_passport(terminal, transmit_batch, trust_store=trust)
     except NfcError as exc:
         out = {"ok": False, "error": exc.to_dict()}
-        print(json.dumps(out, ensure_ascii=False) if args.json else
-              f"error {exc.code}: {exc.message_fr} ({exc.detail})")
+        print(
+            json.dumps(out, ensure_ascii=False)
+            if args.json
+            else f"error {exc.code}: {exc.message_fr} ({exc.detail})"
+        )
         return 1
     data = {"ok": True, "rounds": terminal.rounds, **result.to_dict(args.with_image)}
     if args.json:
@@ -65,8 +68,10 @@ def cmd_read(args) -> int:
     else:
         dg1 = result.dg1 or {}
         print(f"access {result.access}, {terminal.rounds} round trips")
-        print(f"{dg1.get('surname')} {dg1.get('given_names')} {dg1.get('document_number')} "
-              f"born {dg1.get('birth_date')} expires {dg1.get('expiry_date')}")
+        print(
+            f"{dg1.get('surname')} {dg1.get('given_names')} {dg1.get('document_number')} "
+            f"born {dg1.get('birth_date')} expires {dg1.get('expiry_date')}"
+        )
         print(f"face image: {result.face_mime} {result.face_size}")
         _print_checks(result.passive_auth)
         print(f"active_auth    {result.active_auth['status']:12} {result.active_auth['reason']}")
@@ -87,8 +92,11 @@ def cmd_verify(args) -> int:
     dsc = None
     if args.dsc:
         raw = Path(args.dsc).read_bytes()
-        dsc = (x509.load_pem_x509_certificate(raw) if raw.startswith(b"-----")
-               else x509.load_der_x509_certificate(raw))
+        dsc = (
+            x509.load_pem_x509_certificate(raw)
+            if raw.startswith(b"-----")
+            else x509.load_der_x509_certificate(raw)
+        )
     try:
         trust = TrustStore.load(args.csca) if args.csca else None
     except NfcError as exc:
@@ -107,7 +115,7 @@ def cmd_demo_files(args) -> int:
     from cryptography.hazmat.primitives import serialization
 
     from .lds_files import FIDS
-    from .simulator import demo_passport
+    from .sim.chip import demo_passport
 
     chip, mrz, trust = demo_passport()
     out = Path(args.directory)
@@ -131,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--mrz", help='MRZ information, e.g. "L898902C<369080619406236"')
     r.add_argument("--csca", help="CSCA trust store: certificate, folder or master list")
     r.add_argument("--aa-challenge", help="8-byte hex challenge (default: random)")
-    r.add_argument("--chip", choices=["pace", "bac", "short"], default="pace",
-                   help="simulated chip flavour")
+    r.add_argument(
+        "--chip", choices=["pace", "bac", "short"], default="pace", help="simulated chip flavour"
+    )
     r.add_argument("--json", action="store_true")
     r.add_argument("--with-image", action="store_true", help="include the face as base64")
     r.set_defaults(func=cmd_read)

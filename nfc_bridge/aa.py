@@ -87,10 +87,12 @@ def _verify_9796(key: rsa.RSAPublicKey, challenge: bytes, signature: bytes) -> t
 
 def _verify_ecdsa(key, challenge: bytes, signature: bytes, hcls) -> tuple[bool, str]:
     half = len(signature) // 2
-    der = utils.encode_dss_signature(int.from_bytes(signature[:half], "big"),
-                                     int.from_bytes(signature[half:], "big"))
-    choices: list[oids.HashFactory] = [hcls] if hcls else [hashes.SHA256, hashes.SHA384,
-                                                          hashes.SHA512, hashes.SHA1]
+    der = utils.encode_dss_signature(
+        int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+    )
+    choices: list[oids.HashFactory] = (
+        [hcls] if hcls else [hashes.SHA256, hashes.SHA384, hashes.SHA512, hashes.SHA1]
+    )
     for h in choices:
         try:
             key.verify(der, challenge, ec.ECDSA(h()))
@@ -132,8 +134,7 @@ def dg15_file(public_key) -> bytes:
     """DG15 holding ``public_key`` (simulator and tests)."""
     from .tlv import tlv
 
-    spki = public_key.public_bytes(serialization.Encoding.DER,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return tlv(0x6F, spki)
-
-

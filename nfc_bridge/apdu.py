@@ -62,8 +62,8 @@ def parse_command(raw: bytes) -> Command:
         return Command(cla, ins, p1, p2, le=body[0] or 256)
     if body[0] != 0:  # short case 3/4
         lc = body[0]
-        data = body[1:1 + lc]
-        rest = body[1 + lc:]
+        data = body[1 : 1 + lc]
+        rest = body[1 + lc :]
         if len(data) != lc or len(rest) > 1:
             raise MalformedResponse("bad short APDU length")
         le = (rest[0] or 256) if rest else None
@@ -71,8 +71,8 @@ def parse_command(raw: bytes) -> Command:
     if len(body) == 3:  # extended case 2
         return Command(cla, ins, p1, p2, le=int.from_bytes(body[1:3], "big") or 65536)
     lc = int.from_bytes(body[1:3], "big")
-    data = body[3:3 + lc]
-    rest = body[3 + lc:]
+    data = body[3 : 3 + lc]
+    rest = body[3 + lc :]
     if lc == 0 or len(data) != lc or len(rest) not in (0, 2):
         raise MalformedResponse("bad extended APDU length")
     le = (int.from_bytes(rest, "big") or 65536) if rest else None
@@ -106,8 +106,14 @@ def read_binary(offset: int, length: int) -> Command:
         raise MalformedResponse("negative READ BINARY offset")
     if offset <= 0x7FFF:
         return Command(0x00, 0xB0, offset >> 8, offset & 0xFF, le=length)
-    return Command(0x00, 0xB1, 0x00, 0x00, b"\x54\x03" + offset.to_bytes(3, "big"),
-                   le=length + do53_overhead(length))
+    return Command(
+        0x00,
+        0xB1,
+        0x00,
+        0x00,
+        b"\x54\x03" + offset.to_bytes(3, "big"),
+        le=length + do53_overhead(length),
+    )
 
 
 def do53_overhead(length: int) -> int:

@@ -80,7 +80,7 @@ class MRZInfo:
                 rest = s[15:30].split("<", 1)[0]
                 number, cd = number + rest[:-1], rest[-1:]
         elif len(s) in (72, 88):
-            line2 = s[len(s) // 2:]
+            line2 = s[len(s) // 2 :]
             number, cd, dates = line2[0:9], line2[9], line2[13:28]
         else:
             raise InvalidMrz(f"an MRZ has 72, 88 or 90 characters, not {len(s)}")
@@ -90,8 +90,12 @@ class MRZInfo:
         """The string hashed into the BAC/PACE key seed (with check digits)."""
         num = self.document_number.upper().ljust(9, "<")
         return (
-            num + check_digit(num) + self.birth_date + check_digit(self.birth_date)
-            + self.expiry_date + check_digit(self.expiry_date)
+            num
+            + check_digit(num)
+            + self.birth_date
+            + check_digit(self.birth_date)
+            + self.expiry_date
+            + check_digit(self.expiry_date)
         )
 
     def __str__(self) -> str:

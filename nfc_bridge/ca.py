@@ -67,16 +67,20 @@ def parse_dg14(dg14: bytes) -> ChipAuthInfo | None:
 
 
 def encode_public(key: ec.EllipticCurvePublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.X962,
-                            serialization.PublicFormat.UncompressedPoint)
+    return key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
-def session_keys(private: ec.EllipticCurvePrivateKey, peer: ec.EllipticCurvePublicKey,
-                 key_bits: int) -> tuple[bytes, bytes]:
+def session_keys(
+    private: ec.EllipticCurvePrivateKey, peer: ec.EllipticCurvePublicKey, key_bits: int
+) -> tuple[bytes, bytes]:
     """New (KS_enc, KS_mac) from the ECDH secret of ``private`` and ``peer``."""
     secret = private.exchange(ec.ECDH(), peer)
-    return (crypto.kdf(secret, crypto.KDF_ENC, crypto.AES, key_bits),
-            crypto.kdf(secret, crypto.KDF_MAC, crypto.AES, key_bits))
+    return (
+        crypto.kdf(secret, crypto.KDF_ENC, crypto.AES, key_bits),
+        crypto.kdf(secret, crypto.KDF_MAC, crypto.AES, key_bits),
+    )
 
 
 def mse_set_at(oid: str, key_id: int | None = None) -> Command:
@@ -91,11 +95,13 @@ def general_authenticate(ephemeral_public: bytes) -> Command:
     return Command(0x00, 0x86, 0x00, 0x00, tlv(0x7C, tlv(0x80, ephemeral_public)), le=256)
 
 
-def dg14_file(chip_key: ec.EllipticCurvePrivateKey, key_bits: int = 128,
-              extra_infos: tuple[bytes, ...] = ()) -> bytes:
+def dg14_file(
+    chip_key: ec.EllipticCurvePrivateKey, key_bits: int = 128, extra_infos: tuple[bytes, ...] = ()
+) -> bytes:
     """DG14 offering chip authentication with ``chip_key`` (simulator and tests)."""
-    spki = chip_key.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = chip_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     oid = next(o for o, bits in CA_AES.items() if bits == key_bits)
     infos = (seq(encode_oid(oid), encode_int(1)), seq(encode_oid(PK_ECDH), spki), *extra_infos)
     return tlv(0x6E, der_set_of(*infos))

@@ -13,8 +13,9 @@ from .errors import MalformedResponse
 from .lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS
 
 
-def build_command(op: list, *, mrz: MRZInfo, auth: dict, aa_challenge: bytes | None,
-                  extended: bool) -> Command:
+def build_command(
+    op: list, *, mrz: MRZInfo, auth: dict, aa_challenge: bytes | None, extended: bool
+) -> Command:
     """The plain command for ``op``; ``sm_*`` ones are wrapped by the caller."""
     kind = op[0]
     if kind == "sel_ca":
@@ -27,9 +28,13 @@ def build_command(op: list, *, mrz: MRZInfo, auth: dict, aa_challenge: bytes | N
         return Command(0x00, 0x84, 0x00, 0x00, le=8)
     if kind == "ext_auth":
         k_enc, k_mac = bac_keys(mrz)
-        data = external_authenticate_data(k_enc, k_mac, bytes.fromhex(auth["rnd_ic"]),
-                                          bytes.fromhex(auth["rnd_ifd"]),
-                                          bytes.fromhex(auth["k_ifd"]))
+        data = external_authenticate_data(
+            k_enc,
+            k_mac,
+            bytes.fromhex(auth["rnd_ic"]),
+            bytes.fromhex(auth["rnd_ifd"]),
+            bytes.fromhex(auth["k_ifd"]),
+        )
         return Command(0x00, 0x82, 0x00, 0x00, data, le=40)
     if kind == "sel_mf":
         return Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00")
@@ -50,6 +55,7 @@ def build_command(op: list, *, mrz: MRZInfo, auth: dict, aa_challenge: bytes | N
         return select_ef(FIDS[op[1]])
     if kind == "sm_aa":
         # An RSA-2048 signature plus secure messaging needs an extended answer.
-        return Command(0x00, 0x88, 0x00, 0x00, aa_challenge or bytes(8),
-                       le=65536 if extended else 256)
+        return Command(
+            0x00, 0x88, 0x00, 0x00, aa_challenge or bytes(8), le=65536 if extended else 256
+        )
     raise MalformedResponse(f"unknown operation {kind}")

@@ -38,35 +38,58 @@ def parse_dg1(dg1: bytes) -> MrzFields:
     if n == 88:  # TD3: passport booklet
         l1, l2 = mrz[:44], mrz[44:]
         surname, given = _names(l1[5:44])
-        fields = dict(document_number=l2[0:9], nationality=l2[10:13], birth_date=l2[13:19],
-                      sex=l2[20], expiry_date=l2[21:27], optional_data=l2[28:42])
+        fields = dict(
+            document_number=l2[0:9],
+            nationality=l2[10:13],
+            birth_date=l2[13:19],
+            sex=l2[20],
+            expiry_date=l2[21:27],
+            optional_data=l2[28:42],
+        )
     elif n == 72:  # TD2
         l1, l2 = mrz[:36], mrz[36:]
         surname, given = _names(l1[5:36])
-        fields = dict(document_number=l2[0:9], nationality=l2[10:13], birth_date=l2[13:19],
-                      sex=l2[20], expiry_date=l2[21:27], optional_data=l2[28:35])
+        fields = dict(
+            document_number=l2[0:9],
+            nationality=l2[10:13],
+            birth_date=l2[13:19],
+            sex=l2[20],
+            expiry_date=l2[21:27],
+            optional_data=l2[28:35],
+        )
     elif n == 90:  # TD1: ID card
         l1, l2, l3 = mrz[:30], mrz[30:60], mrz[60:]
         surname, given = _names(l3)
-        fields = dict(document_number=l1[5:14], nationality=l2[15:18], birth_date=l2[0:6],
-                      sex=l2[7], expiry_date=l2[8:14], optional_data=l1[15:30] + l2[18:29])
+        fields = dict(
+            document_number=l1[5:14],
+            nationality=l2[15:18],
+            birth_date=l2[0:6],
+            sex=l2[7],
+            expiry_date=l2[8:14],
+            optional_data=l1[15:30] + l2[18:29],
+        )
     else:
         raise MalformedResponse(f"DG1 MRZ has {n} characters")
-    out = MrzFields({
-        "format": {88: "TD3", 72: "TD2", 90: "TD1"}[n],
-        "document_code": _clean(mrz[0:2]),
-        "issuing_state": _clean(mrz[2:5]),
-        "surname": surname,
-        "given_names": given,
-        **{k: _clean(v) for k, v in fields.items()},
-        "mrz": mrz,
-    })
+    out = MrzFields(
+        {
+            "format": {88: "TD3", 72: "TD2", 90: "TD1"}[n],
+            "document_code": _clean(mrz[0:2]),
+            "issuing_state": _clean(mrz[2:5]),
+            "surname": surname,
+            "given_names": given,
+            **{k: _clean(v) for k, v in fields.items()},
+            "mrz": mrz,
+        }
+    )
     return out
 
 
 def _image_in(data: bytes) -> tuple[bytes, str] | None:
-    for magic, mime in ((JPEG_SOI, "image/jpeg"), (JP2_SIGNATURE, "image/jp2"),
-                        (J2K_CODESTREAM, "image/j2k")):
+    for magic, mime in (
+        (JPEG_SOI, "image/jpeg"),
+        (JP2_SIGNATURE, "image/jp2"),
+        (J2K_CODESTREAM, "image/j2k"),
+    ):
         at = data.find(magic)
         if at >= 0:
             return data[at:], mime
@@ -78,14 +101,14 @@ def _iso19794_image(bdb: bytes) -> tuple[bytes, str]:
     if not bdb.startswith(b"FAC\x00") or len(bdb) < 14 + 20:
         raise MalformedResponse("biometric data block is not an ISO/IEC 19794-5 record")
     pos = 14  # format id, version, record length (4), number of images (2)
-    block_length = int.from_bytes(bdb[pos:pos + 4], "big")
-    features = int.from_bytes(bdb[pos + 4:pos + 6], "big")
+    block_length = int.from_bytes(bdb[pos : pos + 4], "big")
+    features = int.from_bytes(bdb[pos + 4 : pos + 6], "big")
     end = pos + block_length  # the first facial record; others may follow
     pos += 20 + 8 * features
     if len(bdb) < pos + 12 or end > len(bdb) or end <= pos + 12:
         raise MalformedResponse("truncated ISO/IEC 19794-5 facial record")
     kind = bdb[pos + 1]
-    image = bdb[pos + 12:end]
+    image = bdb[pos + 12 : end]
     mime = "image/jpeg" if kind == 0 else "image/jp2"
     if kind == 1 and image.startswith(J2K_CODESTREAM):
         mime = "image/j2k"

@@ -42,6 +42,7 @@ CURVES = {
 @dataclass(frozen=True)
 class PaceInfo:
     """One PACEInfo of EF.CardAccess: protocol OID, version, domain parameter id."""
+
     oid: str
     version: int
     parameter_id: int | None
@@ -113,7 +114,7 @@ def decode_point(curve, data: bytes) -> PointJacobi:
     n = field_len(curve)
     if len(data) != 2 * n + 1 or data[0] != 4:
         raise PaceFailed("bad public point encoding")
-    x, y = int.from_bytes(data[1:n + 1], "big"), int.from_bytes(data[n + 1:], "big")
+    x, y = int.from_bytes(data[1 : n + 1], "big"), int.from_bytes(data[n + 1 :], "big")
     if not curve.curve.contains_point(x, y):
         raise PaceFailed("public point not on the curve")
     return PointJacobi.from_affine(Point(curve.curve, x, y, curve.order))
@@ -148,8 +149,10 @@ def shared_secret(curve, sk: int, pk_other) -> bytes:
 
 def session_keys(secret: bytes, key_bits: int) -> tuple[bytes, bytes]:
     """KS_enc and KS_mac derived from the shared secret."""
-    return (crypto.kdf(secret, crypto.KDF_ENC, crypto.AES, key_bits),
-            crypto.kdf(secret, crypto.KDF_MAC, crypto.AES, key_bits))
+    return (
+        crypto.kdf(secret, crypto.KDF_ENC, crypto.AES, key_bits),
+        crypto.kdf(secret, crypto.KDF_MAC, crypto.AES, key_bits),
+    )
 
 
 def auth_token(ks_mac: bytes, oid: str, public_point: bytes) -> bytes:
@@ -182,14 +185,19 @@ def terminal_agreement(auth: dict, ga3: bytes) -> tuple[bytes, bytes, bytes, byt
         raise PaceFailed("chip echoed our ephemeral key")
     secret = shared_secret(curve, int(auth["sk_dh"], 16), decode_point(curve, pk_ic))
     ks_enc, ks_mac = session_keys(secret, auth["bits"])
-    return (ks_enc, ks_mac, auth_token(ks_mac, auth["oid"], pk_ic),
-            auth_token(ks_mac, auth["oid"], bytes.fromhex(auth["pk_dh"])))
+    return (
+        ks_enc,
+        ks_mac,
+        auth_token(ks_mac, auth["oid"], pk_ic),
+        auth_token(ks_mac, auth["oid"], bytes.fromhex(auth["pk_dh"])),
+    )
 
 
 def mse_set_at(oid: str) -> Command:
     """MSE:Set AT selecting PACE with the MRZ password (reference 01)."""
-    return Command(0x00, 0x22, 0xC1, 0xA4, encode_oid(oid).replace(b"\x06", b"\x80", 1)
-                   + b"\x83\x01\x01")
+    return Command(
+        0x00, 0x22, 0xC1, 0xA4, encode_oid(oid).replace(b"\x06", b"\x80", 1) + b"\x83\x01\x01"
+    )
 
 
 def general_authenticate(tag: int | None, data: bytes, last: bool = False) -> Command:

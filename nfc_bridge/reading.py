@@ -112,8 +112,7 @@ class FileSet:
                 if size is not None:
                     self.sizes[name] = size
             size = self.sizes.get(name)
-            if (sw == SW_OK and len(data) < asked and size is not None
-                    and offset + len(data) < size):
+            if sw == SW_OK and len(data) < asked and size is not None and offset + len(data) < size:
                 self.read_size = len(data)  # the chip's buffer is smaller than we hoped
         elif sw == SW_WRONG_LENGTH:
             # Several reads of one batch fail alike: shrink from what *this* read asked.
@@ -148,7 +147,7 @@ class FileSet:
                 continue
             buf = bytearray(size)
             for start, data in self.chunks[name].items():
-                buf[start:start + len(data)] = data[: max(0, size - start)]
+                buf[start : start + len(data)] = data[: max(0, size - start)]
             out[name] = bytes(buf[:size])
         return out
 
@@ -169,12 +168,19 @@ class FileSet:
     def to_dict(self) -> dict:
         """JSON-friendly form (chunks in base64)."""
         return {
-            "wanted": self.wanted, "listed": self.listed, "absent": self.absent,
-            "sizes": self.sizes, "hints": self.hints, "read_size": self.read_size,
+            "wanted": self.wanted,
+            "listed": self.listed,
+            "absent": self.absent,
+            "sizes": self.sizes,
+            "hints": self.hints,
+            "read_size": self.read_size,
             "extended_ok": self.extended_ok,
-            "stalled": self.stalled, "last_have": self.last_have,
-            "chunks": {n: [[o, base64.b64encode(d).decode("ascii")] for o, d in c.items()]
-                       for n, c in self.chunks.items()},
+            "stalled": self.stalled,
+            "last_have": self.last_have,
+            "chunks": {
+                n: [[o, base64.b64encode(d).decode("ascii")] for o, d in c.items()]
+                for n, c in self.chunks.items()
+            },
         }
 
     @classmethod

@@ -38,9 +38,11 @@ class ReadResult:
     @property
     def trusted(self) -> bool:
         """Passive authentication passed and neither active nor chip authentication failed."""
-        return (bool(self.passive_auth.get("passed"))
-                and self.active_auth.get("status") != "fail"
-                and self.chip_auth.get("status") != "fail")
+        return (
+            bool(self.passive_auth.get("passed"))
+            and self.active_auth.get("status") != "fail"
+            and self.chip_auth.get("status") != "fail"
+        )
 
     @property
     def genuine_chip(self) -> bool:
@@ -68,10 +70,16 @@ class ReadResult:
         return out
 
 
-def build_result(files: dict[str, bytes], access: str | None, challenge: bytes | None,
-                 aa_signature: bytes | None, aa_status: int | None = None,
-                 trust_store: TrustStore | None = None, *,
-                 chip_auth: dict | None = None) -> ReadResult:
+def build_result(
+    files: dict[str, bytes],
+    access: str | None,
+    challenge: bytes | None,
+    aa_signature: bytes | None,
+    aa_status: int | None = None,
+    trust_store: TrustStore | None = None,
+    *,
+    chip_auth: dict | None = None,
+) -> ReadResult:
     """Parse and check what the terminal read; parsing problems are listed, not raised."""
     r = ReadResult(dict(files), access)
     try:
@@ -89,8 +97,12 @@ def build_result(files: dict[str, bytes], access: str | None, challenge: bytes |
     return r
 
 
-def active_auth(files: dict[str, bytes], challenge: bytes | None,
-                signature: bytes | None, status: int | None = None) -> dict:
+def active_auth(
+    files: dict[str, bytes],
+    challenge: bytes | None,
+    signature: bytes | None,
+    status: int | None = None,
+) -> dict:
     """Outcome of active authentication from DG15, the challenge and the answer."""
     if "DG15" not in files:
         return {"status": "not_checked", "reason": "chip has no DG15 (no active authentication)"}

@@ -43,13 +43,13 @@ class SMKeys:
 
     def mac(self, ssc: int, data: bytes) -> bytes:
         """MAC of SSC || data, padded."""
-        return crypto.mac(self.cipher, self.ks_mac, crypto.pad(self.ssc_bytes(ssc) + data,
-                                                              self.block))
+        return crypto.mac(
+            self.cipher, self.ks_mac, crypto.pad(self.ssc_bytes(ssc) + data, self.block)
+        )
 
     def encrypt(self, ssc: int, data: bytes) -> bytes:
         """Pad and encrypt ``data`` for a DO'87'/'85'."""
-        return crypto.encrypt(self.cipher, self.ks_enc, crypto.pad(data, self.block),
-                              self._iv(ssc))
+        return crypto.encrypt(self.cipher, self.ks_enc, crypto.pad(data, self.block), self._iv(ssc))
 
     def decrypt(self, ssc: int, data: bytes) -> bytes:
         """Decrypt and unpad the content of a DO'87'/'85'."""

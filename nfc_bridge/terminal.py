@@ -54,6 +54,7 @@ from .tlv import parse_one, require
 
 class State(StrEnum):
     """States of a read; see ``TRANSITIONS``."""
+
     INIT = "init"  # waiting for EF.CardAccess, SELECT applet, GET CHALLENGE
     BAC_AUTH = "bac_auth"  # waiting for EXTERNAL AUTHENTICATE
     PACE_MAP = "pace_map"  # waiting for MSE:Set AT, nonce, mapping keys
@@ -141,7 +142,8 @@ class Terminal:
         self.rounds += 1
         try:
             if not isinstance(responses, list | tuple) or not all(
-                    isinstance(r, bytes | bytearray | memoryview) for r in responses):
+                isinstance(r, bytes | bytearray | memoryview) for r in responses
+            ):
                 raise MalformedResponse("responses must be a list of byte strings")
             responses = [bytes(r) for r in responses]
             if len(responses) > len(self.pending):
@@ -166,8 +168,12 @@ class Terminal:
         """Rough share of the read done, from 0 to 1, for a progress display."""
         if self.state == State.DONE:
             return 1.0
-        before = {State.INIT: 0.0, State.BAC_AUTH: 0.05, State.PACE_MAP: 0.03,
-                  State.PACE_AGREE: 0.06}
+        before = {
+            State.INIT: 0.0,
+            State.BAC_AUTH: 0.05,
+            State.PACE_MAP: 0.03,
+            State.PACE_AGREE: 0.06,
+        }
         if self.state in before:
             return before[self.state]
         return round(0.1 + 0.88 * self.files.fraction(), 3)
@@ -180,9 +186,14 @@ class Terminal:
         if self._result is None:
             from .result import build_result
 
-            self._result = build_result(self.files.contents(), self.access, self.aa_challenge,
-                                        self.aa_signature, self.aa_status,
-                                        chip_auth=self.chip_auth)
+            self._result = build_result(
+                self.files.contents(),
+                self.access,
+                self.aa_challenge,
+                self.aa_signature,
+                self.aa_status,
+                chip_auth=self.chip_auth,
+            )
         return self._result
 
     # -- state machine plumbing -----------------------------------------------------------
@@ -241,8 +252,13 @@ class Terminal:
             yield op, data, sw
 
     def _command(self, op: list) -> Command:
-        return build_command(op, mrz=self.mrz, auth=self.auth, aa_challenge=self.aa_challenge,
-                             extended=self.files.read_size > SHORT_READ)
+        return build_command(
+            op,
+            mrz=self.mrz,
+            auth=self.auth,
+            aa_challenge=self.aa_challenge,
+            extended=self.files.read_size > SHORT_READ,
+        )
 
     def _init_ops(self, with_card_access: bool) -> list[list]:
         head = [["sel_ca"], ["read_ca"]] if with_card_access else []
@@ -271,8 +287,11 @@ class Terminal:
         elif rnd_ic is None:
             raise BacFailed("chip gave no challenge")
         else:
-            self.auth = {"rnd_ic": rnd_ic.hex(), "rnd_ifd": secrets.token_bytes(8).hex(),
-                         "k_ifd": secrets.token_bytes(16).hex()}
+            self.auth = {
+                "rnd_ic": rnd_ic.hex(),
+                "rnd_ifd": secrets.token_bytes(8).hex(),
+                "k_ifd": secrets.token_bytes(16).hex(),
+            }
             self._goto(State.BAC_AUTH)
             self._send([["ext_auth"]])
 
@@ -284,9 +303,14 @@ class Terminal:
             a = self.auth
             k_enc, k_mac = bac_keys(self.mrz)
             ks_enc, ks_mac, ssc = session_from_response(
-                k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]), _h(a["k_ifd"]), data)
-            self.keys, self.ssc, self.access, self.auth = SMKeys(DES3, ks_enc, ks_mac), \
-                int.from_bytes(ssc, "big"), "BAC", {}
+                k_enc, k_mac, _h(a["rnd_ic"]), _h(a["rnd_ifd"]), _h(a["k_ifd"]), data
+            )
+            self.keys, self.ssc, self.access, self.auth = (
+                SMKeys(DES3, ks_enc, ks_mac),
+                int.from_bytes(ssc, "big"),
+                "BAC",
+                {},
+            )
             self._goto(State.READING)
             self._send(self._plan())
 
@@ -296,13 +320,18 @@ class Terminal:
         curve = pace.CURVES[int(info.parameter_id or 0)]
         sk_map = pace.random_scalar(curve)
         pk_map = pace.encode_point(curve, curve.generator * sk_map)
-        self.auth = {"oid": info.oid, "param": info.parameter_id, "bits": info.key_bits,
-                     "sk_map": f"{sk_map:x}"}
+        self.auth = {
+            "oid": info.oid,
+            "param": info.parameter_id,
+            "bits": info.key_bits,
+            "sk_map": f"{sk_map:x}",
+        }
         self._goto(State.PACE_MAP)
         # PACE runs in the master file's context (the applet was selected for BAC):
         # go back to the MF first; its status does not matter.
-        self._send([["sel_mf"], ["mse"], ["ga", None, "", False],
-                    ["ga", 0x81, pk_map.hex(), False]])
+        self._send(
+            [["sel_mf"], ["mse"], ["ga", None, "", False], ["ga", 0x81, pk_map.hex(), False]]
+        )
 
     def _on_pace_map(self, responses: list[bytes]) -> None:
         answers = list(self._answers(responses))
@@ -337,8 +366,13 @@ class Terminal:
     def _plan(self, used: int = 0) -> list[list]:
         ops = self.files.plan(self.max_batch - used)
         room = self.max_batch - used - len(ops)
-        if (self.aa_challenge and self.aa_signature is None and self.aa_status is None
-                and "DG15" in self.files.wanted and room > 0):
+        if (
+            self.aa_challenge
+            and self.aa_signature is None
+            and self.aa_status is None
+            and "DG15" in self.files.wanted
+            and room > 0
+        ):
             ops.append(["sm_aa"])
         return ops
 
@@ -346,8 +380,9 @@ class Terminal:
         for op, data, sw in self._answers(responses):
             kind = op[0]
             if kind == "ga":
-                token = require(parse_one(data, 0x7C).children(), 0x86).value \
-                    if sw == SW_OK else b""
+                token = (
+                    require(parse_one(data, 0x7C).children(), 0x86).value if sw == SW_OK else b""
+                )
                 if token != _h(self.auth.get("t_ic", "")):
                     raise PaceFailed(f"chip authentication token is wrong ({sw:04X})")
             elif kind == "sm_sel_app" and sw != SW_OK:
@@ -394,16 +429,19 @@ class Terminal:
             self.chip_auth = {"status": "not_checked", "reason": f"unreadable DG14: {exc.detail}"}
             return False
         if info is None:
-            self.chip_auth = {"status": "not_checked",
-                              "reason": "DG14 offers no supported chip authentication"}
+            self.chip_auth = {
+                "status": "not_checked",
+                "reason": "DG14 offers no supported chip authentication",
+            }
             return False
         ephemeral = ec.generate_private_key(info.public_key.curve)
         ks_enc, ks_mac = ca.session_keys(ephemeral, info.public_key, info.key_bits)
         self.auth = {"ca_enc": ks_enc.hex(), "ca_mac": ks_mac.hex()}
         public = ca.encode_public(ephemeral.public_key())
         self._goto(State.CHIP_AUTH)
-        self._send([["sm_ca_mse", info.oid, info.key_id], ["sm_ca_ga", public.hex()],
-                    ["ca_proof", "DG1"]])
+        self._send(
+            [["sm_ca_mse", info.oid, info.key_id], ["sm_ca_ga", public.hex()], ["ca_proof", "DG1"]]
+        )
         return True
 
     def _on_chip_auth(self, responses: list[bytes]) -> None:
@@ -416,14 +454,20 @@ class Terminal:
         except (SecureMessagingError, MalformedResponse):
             proven = False
         if refused:
-            self.chip_auth = {"status": "fail",
-                              "reason": f"chip refused chip authentication ({refused[0]:04X})"}
+            self.chip_auth = {
+                "status": "fail",
+                "reason": f"chip refused chip authentication ({refused[0]:04X})",
+            }
         elif proven:
-            self.chip_auth = {"status": "pass",
-                              "reason": "chip answered under keys only the DG14 key holder has"}
+            self.chip_auth = {
+                "status": "pass",
+                "reason": "chip answered under keys only the DG14 key holder has",
+            }
         else:
-            self.chip_auth = {"status": "fail", "reason": "chip could not use the keys of its "
-                              "DG14 key (a copy, or the wrong chip)"}
+            self.chip_auth = {
+                "status": "fail",
+                "reason": "chip could not use the keys of its DG14 key (a copy, or the wrong chip)",
+            }
         self.keys, self.ssc, self.auth = None, 0, {}  # the session is over either way
         self._goto(State.DONE)
         self.ops, self.pending = [], []

@@ -24,15 +24,26 @@ STATE_VERSION = 1
 def dump(t: Terminal) -> dict:
     """The terminal's state as JSON-ready data."""
     return {
-        "v": STATE_VERSION, "mrz": t.mrz.key_string(), "state": t.state.value,
+        "v": STATE_VERSION,
+        "mrz": t.mrz.key_string(),
+        "state": t.state.value,
         "aa_challenge": t.aa_challenge.hex() if t.aa_challenge else None,
-        "max_batch": t.max_batch, "prefer_pace": t.prefer_pace, "pace_error": t.pace_error,
-        "access": t.access, "keys": t.keys.to_dict() if t.keys else None,
-        "ssc": f"{t.ssc:x}", "ops": t.ops, "pending": [c.hex() for c in t.pending],
-        "auth": t.auth, "files": t.files.to_dict(), "rounds": t.rounds,
-        "aa_signature": None if t.aa_signature is None
+        "max_batch": t.max_batch,
+        "prefer_pace": t.prefer_pace,
+        "pace_error": t.pace_error,
+        "access": t.access,
+        "keys": t.keys.to_dict() if t.keys else None,
+        "ssc": f"{t.ssc:x}",
+        "ops": t.ops,
+        "pending": [c.hex() for c in t.pending],
+        "auth": t.auth,
+        "files": t.files.to_dict(),
+        "rounds": t.rounds,
+        "aa_signature": None
+        if t.aa_signature is None
         else base64.b64encode(t.aa_signature).decode("ascii"),
-        "aa_status": t.aa_status, "chip_auth": t.chip_auth,
+        "aa_status": t.aa_status,
+        "chip_auth": t.chip_auth,
         "error": t.error.to_dict() if t.error else None,
     }
 

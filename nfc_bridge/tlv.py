@@ -55,7 +55,7 @@ def read_header(buf: bytes, pos: int = 0) -> tuple[int, int, int]:
         raise MalformedResponse(f"unsupported TLV length byte {first:#x}")
     if pos + count > len(buf):
         raise MalformedResponse("truncated TLV length")
-    return tag, int.from_bytes(buf[pos:pos + count], "big"), pos + count
+    return tag, int.from_bytes(buf[pos : pos + count], "big"), pos + count
 
 
 def read_tlv(buf: bytes, pos: int = 0) -> tuple[Tlv, int]:

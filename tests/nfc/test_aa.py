@@ -3,7 +3,7 @@
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from nfc_bridge import aa
-from nfc_bridge.simulator import Faults, SimulatedChip, build_passport
+from nfc_bridge.sim.chip import Faults, SimulatedChip, build_passport
 from nfc_bridge.terminal import Terminal
 
 CHALLENGE = bytes.fromhex("0123456789ABCDEF")
@@ -17,8 +17,10 @@ def test_rsa_chip_signs_our_challenge(passport, make_chip, run):
 
 def test_ecdsa_chip_signs_our_challenge(pki, aa_ec_key, run):
     files, mrz = build_passport(pki, aa_key=aa_ec_key)
-    t = run(Terminal(mrz, aa_challenge=CHALLENGE), SimulatedChip(files, mrz, aa_key=aa_ec_key,
-                                                                 sleep=None))
+    t = run(
+        Terminal(mrz, aa_challenge=CHALLENGE),
+        SimulatedChip(files, mrz, aa_key=aa_ec_key, sleep=None),
+    )
     assert t.result.active_auth["status"] == "pass"
     assert "ECDSA" in t.result.active_auth["reason"]
 
@@ -64,8 +66,10 @@ def test_dg14_names_the_ecdsa_hash(pki, aa_ec_key, run):
     good = SimulatedChip(files, mrz, aa_key=aa_ec_key, aa_hash="sha384", sleep=None)
     t = run(Terminal(mrz, aa_challenge=CHALLENGE), good)
     assert "DG14" in t.result.files
-    assert t.result.active_auth == {"status": "pass",
-                                    "reason": "ECDSA signature (sha384) over our challenge"}
+    assert t.result.active_auth == {
+        "status": "pass",
+        "reason": "ECDSA signature (sha384) over our challenge",
+    }
     assert t.result.passive_auth["dg_hashes"]["DG14"]["status"] == "pass"
     other_hash = SimulatedChip(files, mrz, aa_key=aa_ec_key, aa_hash="sha256", sleep=None)
     t = run(Terminal(mrz, aa_challenge=CHALLENGE), other_hash)

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from nfc_bridge import aa, ca
-from nfc_bridge.simulator import SimulatedChip, build_passport
+from nfc_bridge.sim.chip import SimulatedChip, build_passport
 from nfc_bridge.terminal import State, Terminal
 
 
@@ -22,8 +22,9 @@ def ca_passport(pki, ca_key):
 
 def test_genuine_chip_passes_chip_authentication(ca_passport, ca_key, run, trust):
     files, mrz = ca_passport
-    chip = SimulatedChip(files, mrz, ca_key=ca_key, pace_param=13, extended_length=False,
-                         sleep=None)
+    chip = SimulatedChip(
+        files, mrz, ca_key=ca_key, pace_param=13, extended_length=False, sleep=None
+    )
     t = run(Terminal(mrz), chip, resume=True)
     assert t.error is None and t.state == State.DONE
     r = t.result
@@ -53,14 +54,13 @@ def test_chip_refusing_chip_authentication_fails(ca_passport, run):
 
 def test_chip_removed_during_chip_authentication(ca_passport, ca_key, run):
     from nfc_bridge.errors import ChipRemoved
-    from nfc_bridge.simulator import Faults
+    from nfc_bridge.sim.chip import Faults
 
     files, mrz = ca_passport
     probe = SimulatedChip(files, mrz, ca_key=ca_key, sleep=None)
     run(Terminal(mrz), probe)
     total = probe.apdu_count
-    chip = SimulatedChip(files, mrz, ca_key=ca_key, sleep=None,
-                         faults=Faults(stop_after=total - 1))
+    chip = SimulatedChip(files, mrz, ca_key=ca_key, sleep=None, faults=Faults(stop_after=total - 1))
     t = run(Terminal(mrz), chip)
     assert isinstance(t.error, ChipRemoved) and t.result is None
 

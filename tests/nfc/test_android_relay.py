@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import nfc_bridge
 from nfc_bridge import relay
 from nfc_bridge.errors import NfcError
 from nfc_bridge.relay import MemoryStore, RelayService, http_status, public_error
@@ -29,7 +30,7 @@ from nfc_bridge.simulator import demo_passport
 from nfc_bridge.transports.pcscd import PcscdProcess, wait_for_card
 from nfc_bridge.transports.vpcd import VpcdCard
 
-ANDROID = Path(relay.__file__).resolve().parent / "android"
+ANDROID = Path(nfc_bridge.__file__).resolve().parent / "android"
 RELAY_MAIN = ANDROID / "relay" / "src" / "main" / "java"
 RELAY_TEST = ANDROID / "relay" / "src" / "test" / "java"
 AA_CHALLENGE = bytes.fromhex("f0e1d2c3b4a59687")

@@ -9,8 +9,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nfc_bridge", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "nfc_bridge", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_read_the_simulator_as_json():
@@ -32,8 +37,16 @@ def test_read_with_image_and_bac_chip():
 
 
 def test_read_with_wrong_mrz_says_check_your_passport():
-    p = cli("read", "--reader", "simulator", "--chip", "bac", "--mrz",
-            "L898902C<369080619406236", "--json")
+    p = cli(
+        "read",
+        "--reader",
+        "simulator",
+        "--chip",
+        "bac",
+        "--mrz",
+        "L898902C<369080619406236",
+        "--json",
+    )
     assert p.returncode == 1
     err = json.loads(p.stdout)["error"]
     assert err["code"] == "bac_failed"
@@ -42,14 +55,26 @@ def test_read_with_wrong_mrz_says_check_your_passport():
 
 def test_verify_files_then_a_tampered_one(tmp_path):
     assert cli("demo-files", str(tmp_path)).returncode == 0
-    args = ["verify", "--sod", str(tmp_path / "EF_SOD.bin"),
-            "--dg", f"1={tmp_path / 'EF_DG1.bin'}", "--dg", f"2={tmp_path / 'EF_DG2.bin'}",
-            "--csca", str(tmp_path / "CSCA.cer"), "--json"]
+    args = [
+        "verify",
+        "--sod",
+        str(tmp_path / "EF_SOD.bin"),
+        "--dg",
+        f"1={tmp_path / 'EF_DG1.bin'}",
+        "--dg",
+        f"2={tmp_path / 'EF_DG2.bin'}",
+        "--csca",
+        str(tmp_path / "CSCA.cer"),
+        "--json",
+    ]
     p = cli(*args)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
-    assert {c: report[c]["status"] for c in ("sod_signature", "dsc_chain", "country")} == \
-        {"sod_signature": "pass", "dsc_chain": "pass", "country": "pass"}
+    assert {c: report[c]["status"] for c in ("sod_signature", "dsc_chain", "country")} == {
+        "sod_signature": "pass",
+        "dsc_chain": "pass",
+        "country": "pass",
+    }
     assert report["dg_hashes"]["DG2"]["status"] == "pass"
 
     dg2 = bytearray((tmp_path / "EF_DG2.bin").read_bytes())
@@ -64,8 +89,7 @@ def test_verify_files_then_a_tampered_one(tmp_path):
 
 def test_verify_without_trust_store_prints_not_checked(tmp_path):
     cli("demo-files", str(tmp_path))
-    p = cli("verify", "--sod", str(tmp_path / "EF_SOD.bin"), "--dg",
-            f"1={tmp_path / 'EF_DG1.bin'}")
+    p = cli("verify", "--sod", str(tmp_path / "EF_SOD.bin"), "--dg", f"1={tmp_path / 'EF_DG1.bin'}")
     assert p.returncode == 3
     assert "dsc_chain      not_checked" in p.stdout
 
@@ -74,8 +98,17 @@ def test_demo_passports_of_two_processes_share_one_csca(tmp_path):
     cli("demo-files", str(tmp_path / "a"))
     cli("demo-files", str(tmp_path / "b"))
     b = tmp_path / "b"
-    p = cli("verify", "--sod", str(b / "EF_SOD.bin"), "--dg", f"1={b / 'EF_DG1.bin'}",
-            "--dg", f"2={b / 'EF_DG2.bin'}", "--csca", str(tmp_path / "a" / "CSCA.cer"))
+    p = cli(
+        "verify",
+        "--sod",
+        str(b / "EF_SOD.bin"),
+        "--dg",
+        f"1={b / 'EF_DG1.bin'}",
+        "--dg",
+        f"2={b / 'EF_DG2.bin'}",
+        "--csca",
+        str(tmp_path / "a" / "CSCA.cer"),
+    )
     assert p.returncode == 0, p.stdout
     assert "dsc_chain      pass" in p.stdout
 
@@ -83,13 +116,22 @@ def test_demo_passports_of_two_processes_share_one_csca(tmp_path):
 def test_verify_with_a_given_wrong_dsc_fails_the_signature(tmp_path):
     from cryptography.hazmat.primitives import serialization
 
-    from nfc_bridge.testpki import make_pki
+    from nfc_bridge.sim.pki import make_pki
 
     cli("demo-files", str(tmp_path))
     (tmp_path / "DSC.pem").write_bytes(
-        make_pki("UT", kind="ecdsa").dsc.public_bytes(serialization.Encoding.PEM))
-    p = cli("verify", "--sod", str(tmp_path / "EF_SOD.bin"), "--dg", f"1={tmp_path / 'EF_DG1.bin'}",
-            "--dsc", str(tmp_path / "DSC.pem"), "--json")
+        make_pki("UT", kind="ecdsa").dsc.public_bytes(serialization.Encoding.PEM)
+    )
+    p = cli(
+        "verify",
+        "--sod",
+        str(tmp_path / "EF_SOD.bin"),
+        "--dg",
+        f"1={tmp_path / 'EF_DG1.bin'}",
+        "--dsc",
+        str(tmp_path / "DSC.pem"),
+        "--json",
+    )
     assert p.returncode == 3
     assert json.loads(p.stdout)["sod_signature"]["status"] == "fail"
 

@@ -3,19 +3,15 @@
 import pytest
 
 from nfc_bridge import lds
-from nfc_bridge.demo_data import dg1_file, dg2_file, face_jpeg, td3_mrz
 from nfc_bridge.errors import MalformedResponse
 from nfc_bridge.lds_files import com_data_groups, com_file
+from nfc_bridge.sim.demo_data import dg1_file, dg2_file, face_jpeg, td3_mrz
 from nfc_bridge.sod import parse_sod
 
 # ICAO 9303 specimens (Part 4 TD3, Part 5 TD1, Part 6 TD2)
-TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
-       "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
-TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<"
-       "7408122F1204159UTO<<<<<<<<<<<6"
-       "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
-TD2 = ("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<"
-       "D231458907UTO7408122F1204159<<<<<<<6")
+TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+TD1 = "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<D231458907UTO7408122F1204159<<<<<<<6"
 
 
 def test_td3_passport_fields():
@@ -41,8 +37,9 @@ def test_td2_fields():
 
 
 def test_generated_mrz_has_valid_check_digits():
-    mrz = td3_mrz("ERIKSSON", "ANNA MARIA", "L898902C3", "UTO", "740812", "F", "120415",
-                  optional="ZE184226B")
+    mrz = td3_mrz(
+        "ERIKSSON", "ANNA MARIA", "L898902C3", "UTO", "740812", "F", "120415", optional="ZE184226B"
+    )
     assert mrz == TD3
 
 
@@ -51,9 +48,14 @@ def test_dg1_of_odd_length_is_malformed():
         lds.parse_dg1(dg1_file("P<UTO"))
 
 
-@pytest.mark.parametrize("encoding,fmt,mime", [("19794", "JPEG", "image/jpeg"),
-                                                ("19794", "JPEG2000", "image/jp2"),
-                                                ("39794", "JPEG", "image/jpeg")])
+@pytest.mark.parametrize(
+    "encoding,fmt,mime",
+    [
+        ("19794", "JPEG", "image/jpeg"),
+        ("19794", "JPEG2000", "image/jp2"),
+        ("39794", "JPEG", "image/jpeg"),
+    ],
+)
 def test_face_image_is_extracted_and_decodes(encoding, fmt, mime):
     image, w, h = face_jpeg(80, fmt)
     dg2 = dg2_file(image, w, h, encoding=encoding, jpeg2000=fmt == "JPEG2000")
@@ -70,8 +72,12 @@ def test_dg2_without_image_is_malformed():
 
 
 def test_ef_com_lists_data_groups():
-    assert com_data_groups(com_file(["DG1", "DG2", "DG14", "DG15"])) == \
-        ["DG1", "DG2", "DG14", "DG15"]
+    assert com_data_groups(com_file(["DG1", "DG2", "DG14", "DG15"])) == [
+        "DG1",
+        "DG2",
+        "DG14",
+        "DG15",
+    ]
 
 
 def test_ef_sod_gives_data_group_hashes(passport):
@@ -83,13 +89,18 @@ def test_ef_sod_gives_data_group_hashes(passport):
     assert sod.signed.certificates and sod.signed.signed_attrs
 
 
-@pytest.mark.parametrize("mrz,key", [
-    (TD3, "L898902C3674081221204159"),
-    (TD1, "D23145890774081221204159"),
-    (TD2[:36] + "\n" + TD2[36:], "D23145890774081221204159"),
-    ("I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<",
-     "D23145890734934071279507122"),
-])
+@pytest.mark.parametrize(
+    "mrz,key",
+    [
+        (TD3, "L898902C3674081221204159"),
+        (TD1, "D23145890774081221204159"),
+        (TD2[:36] + "\n" + TD2[36:], "D23145890774081221204159"),
+        (
+            "I<UTOD23145890<7349<<<<<<<<<<<3407127M9507122UTO<<<<<<<<<<<2STEVENSON<<PETER<JOHN<<<<<<<<<",
+            "D23145890734934071279507122",
+        ),
+    ],
+)
 def test_bac_key_from_a_whole_mrz(mrz, key):
     from nfc_bridge.bac import MRZInfo
 
@@ -97,7 +108,7 @@ def test_bac_key_from_a_whole_mrz(mrz, key):
 
 
 def test_first_of_two_facial_records_is_returned_whole():
-    from nfc_bridge.demo_data import _iso19794
+    from nfc_bridge.sim.demo_data import _iso19794
     from nfc_bridge.tlv import tlv
 
     first, w, h = face_jpeg(80)

@@ -16,7 +16,7 @@ from nfc_bridge.errors import (
     StatusWordError,
 )
 from nfc_bridge.reader import read_passport
-from nfc_bridge.simulator import Faults
+from nfc_bridge.sim.chip import Faults
 from nfc_bridge.terminal import State, Terminal
 from nfc_bridge.tlv import parse_all, parse_one
 
@@ -100,8 +100,9 @@ def test_chip_without_the_emrtd_application(passport):
     assert failed_with(t, StatusWordError).sw == 0x6A82
 
 
-@pytest.mark.parametrize("garbage", [["not bytes"], [b"\x90"], [b"\x90\x00"] * 9, [None], [5],
-                                     "9000"])
+@pytest.mark.parametrize(
+    "garbage", [["not bytes"], [b"\x90"], [b"\x90\x00"] * 9, [None], [5], "9000"]
+)
 def test_garbage_from_the_relay(passport, garbage):
     t = Terminal(passport[1])
     t.feed(garbage)
@@ -112,7 +113,7 @@ def test_random_corruption_never_escapes_as_an_unhandled_exception(passport, mak
     rng = random.Random(4)
     outcomes = set()
     for _ in range(40):
-        chip = make_chip(pace_param=rng.choice([None, 13]), extended_length=rng.random() < .5)
+        chip = make_chip(pace_param=rng.choice([None, 13]), extended_length=rng.random() < 0.5)
         t = Terminal(passport[1], aa_challenge=CHALLENGE)
         victim = rng.randrange(1, 8)
         rounds = 0
@@ -143,8 +144,9 @@ def test_truncated_tlv_is_malformed():
         parse_one(bytes.fromhex("5F"))
 
 
-@pytest.mark.parametrize("text", ["L898902C<369080619406237", "L898902C<3690806194062", "",
-                                  "L898902C<36908X619406236"])
+@pytest.mark.parametrize(
+    "text", ["L898902C<369080619406237", "L898902C<3690806194062", "", "L898902C<36908X619406236"]
+)
 def test_bad_mrz_information_is_refused(text):
     with pytest.raises(InvalidMrz):
         MRZInfo.parse(text)
@@ -152,9 +154,11 @@ def test_bad_mrz_information_is_refused(text):
 
 def test_errors_serialise_for_the_relay():
     err = ChipRemoved("gone")
-    assert err.to_dict() == {"code": "chip_removed",
-                             "message_fr": "Gardez le téléphone immobile sur le passeport",
-                             "detail": "gone"}
+    assert err.to_dict() == {
+        "code": "chip_removed",
+        "message_fr": "Gardez le téléphone immobile sur le passeport",
+        "detail": "gone",
+    }
 
 
 def test_random_bytes_never_crash_the_tlv_parser():
@@ -171,7 +175,7 @@ def test_random_bytes_never_crash_the_tlv_parser():
 
 
 def test_a_file_claiming_gigabytes_is_refused(pki, run):
-    from nfc_bridge.simulator import SimulatedChip, build_passport
+    from nfc_bridge.sim.chip import SimulatedChip, build_passport
 
     files, mrz = build_passport(pki)
     files["DG2"] = b"\x75\x84\x7f\xff\xff\xff" + files["DG2"][4:]

@@ -34,9 +34,9 @@ from nfc_bridge.relay import (
     parse_exchange_body,
     play_helper,
 )
-from nfc_bridge.simulator import demo_passport
+from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim.transport import SimulatorTransport
 from nfc_bridge.terminal import Terminal
-from nfc_bridge.transports.simulator import SimulatorTransport
 
 AA_CHALLENGE = bytes.fromhex("0123456789abcdef")
 HOLD_STILL = "Gardez le téléphone immobile sur le passeport"

@@ -3,14 +3,15 @@
 from nfc_bridge.apdu import Command, read_binary, select_aid, select_ef
 from nfc_bridge.lds_files import APPLET_AID
 from nfc_bridge.reader import read_passport
-from nfc_bridge.simulator import demo_passport
+from nfc_bridge.sim.chip import demo_passport
 from nfc_bridge.terminal import Terminal
 
 
 def test_demo_passport_reads_and_verifies():
     chip, mrz, trust = demo_passport(sleep=None)
-    result = read_passport(Terminal(mrz, aa_challenge=b"\x00" * 8), chip.transmit_batch,
-                           trust_store=trust)
+    result = read_passport(
+        Terminal(mrz, aa_challenge=b"\x00" * 8), chip.transmit_batch, trust_store=trust
+    )
     assert result.access == "PACE"
     assert result.trusted
     assert 15_000 < len(result.files["DG2"]) < 25_000
@@ -30,7 +31,7 @@ def test_unknown_application_and_instruction(make_chip):
     assert chip.transmit(Command(0, 0xCA, 0, 0, le=256).encode()) == b"\x6d\x00"
     assert chip.transmit(b"\x00") == b"\x6f\x00"
     assert chip.transmit(b"") == b"\x6f\x00"
-    assert chip.transmit(bytes.fromhex("0086000002" "7C00")) == b"\x69\x85"  # no MSE first
+    assert chip.transmit(bytes.fromhex("00860000027C00")) == b"\x69\x85"  # no MSE first
 
 
 def test_chip_time_accumulates_per_apdu(make_chip):

@@ -6,7 +6,7 @@ import pytest
 
 from nfc_bridge import pace
 from nfc_bridge.reader import read_passport
-from nfc_bridge.simulator import SimulatedChip, build_passport
+from nfc_bridge.sim.chip import SimulatedChip, build_passport
 from nfc_bridge.terminal import TRANSITIONS, State, Terminal
 
 CHALLENGE = bytes.fromhex("0123456789ABCDEF")
@@ -36,12 +36,15 @@ def test_pace_chip_uses_pace_and_reads_everything(passport, aa_key, make_chip, r
     assert t.result.active_auth["status"] == "pass"
 
 
-@pytest.mark.parametrize("param,oid_end", [(12, "2.2"), (14, "2.3"), (15, "2.4"), (16, "2.2"),
-                                           (17, "2.4"), (18, "2.3"), (13, "6.2")])
+@pytest.mark.parametrize(
+    "param,oid_end",
+    [(12, "2.2"), (14, "2.3"), (15, "2.4"), (16, "2.2"), (17, "2.4"), (18, "2.3"), (13, "6.2")],
+)
 def test_pace_gm_and_cam_work_on_every_standard_curve_and_aes_size(passport, param, oid_end, run):
     files, mrz = passport
-    chip = SimulatedChip(files, mrz, pace_param=param, pace_oid=f"{pace.PACE_PREFIX}.{oid_end}",
-                         sleep=None)
+    chip = SimulatedChip(
+        files, mrz, pace_param=param, pace_oid=f"{pace.PACE_PREFIX}.{oid_end}", sleep=None
+    )
     t = run(Terminal(mrz), chip)
     assert t.error is None and t.result.access == "PACE"
     assert t.result.active_auth["status"] == "not_checked"  # no challenge given
@@ -100,8 +103,9 @@ def test_progress_grows_to_one(passport, aa_key, make_chip):
 
 def test_read_passport_drive_loop_returns_a_verified_result(passport, aa_key, trust, make_chip):
     chip = make_chip()
-    result = read_passport(Terminal(passport[1], aa_challenge=CHALLENGE), chip.transmit_batch,
-                           trust_store=trust)
+    result = read_passport(
+        Terminal(passport[1], aa_challenge=CHALLENGE), chip.transmit_batch, trust_store=trust
+    )
     assert result.passive_auth["dsc_chain"]["status"] == "pass"
     assert result.to_dict()["face_found"] is True
     assert "face_image_base64" not in result.to_dict()

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from nfc_bridge.errors import NfcError, RelayError, ReplayDetected, SessionExpired
-from nfc_bridge.transports.relay_protocol import (  # re-exported: the relay's public API
+from nfc_bridge.relay.protocol import (  # re-exported: the relay's public API
     EXTENDED_READ,
     HELPER_PACKAGE,
     HELPER_SCHEME,
