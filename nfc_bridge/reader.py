@@ -36,6 +36,8 @@ def read_passport(
     if terminal.error is not None:
         raise terminal.error
     result = terminal.result
+    if result is None:  # done without error means a result; keep the type checker sure
+        raise MalformedResponse("read ended without a result")
     if trust_store is not None:
         result.verify(trust_store)
     return result

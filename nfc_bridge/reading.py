@@ -14,6 +14,7 @@ import base64
 from .apdu import SW_END_OF_FILE, SW_OK, SW_WRONG_LENGTH
 from .errors import MalformedResponse, StatusWordError
 from .lds_files import TYPICAL_SIZE
+from .ops import Op, SecureRead, SecureSelect
 from .tlv import total_length
 
 EXTENDED_READ = 0xFF00  # leaves room for secure messaging inside a 64 KiB response
@@ -53,16 +54,16 @@ class FileSet:
         """Whether every byte of ``name`` has been read."""
         return name in self.sizes and not self._gaps(name)
 
-    def plan(self, room: int) -> list[list]:
+    def plan(self, room: int) -> list[Op]:
         """SELECT + READ BINARY operations for up to ``room`` commands."""
-        ops: list[list] = []
+        ops: list[Op] = []
         probing = False
         for name in self.wanted:
             if name in self.absent or self.complete(name):
                 continue
             if room - len(ops) < 2:
                 break
-            ops.append(["sm_sel", name])
+            ops.append(SecureSelect(name))
             gaps = self._gaps(name)
             if self.extended_ok is None and self.read_size > SHORT_READ and name not in self.sizes:
                 # Until one extended read has worked, only the first unknown file tries
@@ -73,7 +74,7 @@ class FileSet:
             for off, n in gaps:
                 if len(ops) >= room:
                     break
-                ops.append(["sm_read", name, off, n])
+                ops.append(SecureRead(name, off, n))
         return ops
 
     def _gaps(self, name: str) -> list[tuple[int, int]]:

@@ -166,6 +166,36 @@ def test_corrupt_saved_state_is_a_named_error(passport):
         Terminal.from_state({"v": 99})
 
 
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [["sm_read", "DG2", "0", 223]],
+        [["format_disk"]],
+        [["sm_sel"]],
+        ["sel_app"],
+        [["ga", 1, "zz", 1]],
+    ],
+)
+def test_a_saved_state_with_a_forged_operation_is_refused(passport, ops):
+    from nfc_bridge.errors import MalformedResponse
+
+    state = Terminal(passport[1]).to_state()
+    assert state["ops"][:2] == [["sel_ca"], ["read_ca"]], "operations are saved as plain lists"
+    state["ops"] = ops
+    with pytest.raises(MalformedResponse):
+        Terminal.from_state(state)
+
+
+def test_operations_are_typed_and_say_whether_they_are_protected():
+    from nfc_bridge.ops import SecureRead, SelectApplet, op_from_json
+
+    read = SecureRead("DG2", 0, 223)
+    assert read.protected and not SelectApplet().protected
+    assert op_from_json(read.to_json()) == read
+    with pytest.raises(AttributeError):
+        read.offset = 5  # frozen
+
+
 def test_state_stays_small_while_reading(passport, make_chip):
     chip = make_chip(pace_param=13, extended_length=False)
     t = Terminal(passport[1])
