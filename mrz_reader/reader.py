@@ -58,9 +58,7 @@ def read(source: bytes | str | Path) -> MrzResult:
     except img.NotAnImage:
         return MrzResult(False, reason=codes.NOT_AN_IMAGE, seconds=_since(started))
     attempt = _Attempt()
-    reading, sideways = _read_turned(picture, attempt)
-    if reading is None and sideways and attempt.best is None:
-        reading, _ = _read_turned(picture.rotate(90, expand=True), attempt)
+    reading = _read_picture(picture, attempt)
     if reading is not None:
         return MrzResult(True, reading.lines, parse_fields(reading), None, _since(started))
     return MrzResult(False, reason=_why(picture, attempt), seconds=_since(started))
@@ -73,10 +71,28 @@ def warm_up() -> None:
     import skimage.filters  # noqa: F401
 
 
-def _read_turned(picture: Image.Image, attempt: _Attempt) -> tuple[Reading | None, bool]:
+def _read_picture(picture: Image.Image, attempt: _Attempt) -> Reading | None:
+    """The picture's valid reading, looking closer when nothing MRZ-like was seen.
+
+    The zone is first looked for on a small copy (passporteye's 250 px); a page
+    filling less than half the photo has MRZ lines too thin there, so a larger
+    copy is tried next, unless the first look already found MRZ text.
+    """
+    for width in img.LOCATE_WIDTHS:
+        reading, sideways = _read_turned(picture, attempt, width)
+        if reading is None and sideways and attempt.best is None:
+            reading, _ = _read_turned(picture.rotate(90, expand=True), attempt, width)
+        if reading is not None or attempt.best is not None or attempt.any_text:
+            return reading
+    return None
+
+
+def _read_turned(
+    picture: Image.Image, attempt: _Attempt, width: int
+) -> tuple[Reading | None, bool]:
     """The first valid reading among the picture's candidate zones, and whether
     some zone runs up and down."""
-    boxes, scale, sideways = img.find_boxes(picture)
+    boxes, scale, sideways = img.find_boxes(picture, width)
     for box in boxes[:MAX_BOXES]:
         strip = img.extract(picture, box, scale)
         if strip.width < 50 or strip.height < 10:
@@ -90,11 +106,13 @@ def _read_turned(picture: Image.Image, attempt: _Attempt) -> tuple[Reading | Non
 def _read_strip(strip: Image.Image, attempt: _Attempt) -> Reading | None:
     """The strip's best reading: one pass when it is clean, three and a vote otherwise."""
     readings: list[Reading] = []
-    passes = (
+    passes = [
         (strip, True),  # legacy engine: the best on OCR-B
         (img.upscale(strip), True),  # legacy again, enlarged (passporteye's retry)
         (strip, False),  # the LSTM engine: different mistakes
-    )
+    ]
+    if strip.width < img.SMALL_STRIP:
+        passes[0], passes[1] = passes[1], passes[0]  # too small to read as it is
     flipped = False
     for picture, legacy in passes:
         if flipped:
@@ -142,7 +160,7 @@ def _why(picture: Image.Image, attempt: _Attempt) -> str:
         return codes.UNREADABLE
     if img.has_glare(picture, whole_picture=True):
         return codes.GLARE
-    if attempt.strip is not None and img.is_blurred(attempt.strip):
+    if img.picture_blurred(picture):
         return codes.BLUR
     return codes.NO_MRZ
 

@@ -92,3 +92,20 @@ def test_a_result_turns_into_the_documented_json_shape(page):
     out = mrz_reader.read(png(page)).to_dict()
     assert set(out) == {"valid", "lines", "fields", "reason", "seconds"}
     assert isinstance(out["lines"], list)
+
+
+def test_a_blurred_picture_without_mrz_text_asks_to_come_closer_too():
+    from tests.mrz.pages import degrade
+
+    assert mrz_reader.read(jpeg(degrade(landscape(), blur=5))).reason == "blur"
+
+
+def test_a_page_filling_a_third_of_a_large_photo_is_read(page, identity):
+    from PIL import Image
+
+    from tests.mrz.pages import degrade
+
+    frame = Image.new("RGB", (4032, 3024), (80, 70, 60))
+    small = degrade(page, rotate=2).resize((1300, 1000))
+    frame.paste(small, (1300, 1000))
+    assert list(mrz_reader.read(jpeg(frame, 90)).lines) == identity.td3_lines()
