@@ -82,7 +82,7 @@ def test_a_valid_mrz_takes_the_pensioner_to_the_chip_step(app, client, demo, mrz
 def test_the_demo_page_is_read_by_the_mrz_engine(app, client, demo):
     row_id = _enrol(app, client, "scan", lines=[])
     response = _post_picture(client, _picture())
-    assert response.status_code == 303, response.data.decode()[-500:]
+    assert response.status_code in (302, 303), response.data.decode()[-500:]
     assert _row(app, row_id).data["mrz_lines"] == td3_lines()
 
 
@@ -180,7 +180,7 @@ def test_check_finds_the_foreign_passport_holder_by_dp_number(app, client, demo)
     )
     assert wrong.status_code == 422 and "ne correspond pas" in wrong.data.decode()
     ok = client.post("/enrol/passport/check", data={"action": "confirm", "dp_number": "dp100010"})
-    assert ok.status_code == 303 and ok.headers["Location"] == "/enrol/contact"
+    assert ok.status_code in (302, 303) and ok.headers["Location"] == "/enrol/contact"
     row = _row(app, row_id)
     with app.app_context():
         from webapp.db import get_session
@@ -234,5 +234,5 @@ def test_not_my_data_goes_back_to_the_scan(app, client, demo):
 
 def test_pages_of_another_step_lead_to_the_current_one(app, client, demo):
     _enrol(app, client, "scan", lines=[])
-    assert client.get("/enrol/passport/check").headers["Location"] == "/enrol/resume"
-    assert client.get("/enrol/selfie").headers["Location"] == "/enrol/resume"
+    assert client.get("/enrol/passport/check").headers["Location"] == "/enrol/passport/scan"
+    assert client.get("/enrol/selfie").headers["Location"] == "/enrol/passport/scan"

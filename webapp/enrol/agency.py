@@ -87,7 +87,7 @@ def agency_identity(enrolment):
     except enrolment_svc.AlreadyEnrolled:
         return _identity_page(409, dead_end="already_enrolled")
     enrolment_svc.advance(db, enrolment, "selfie", code_channel=agency_enrol.channel_for(pensioner))
-    return go(url_for("enrol.selfie_page"))
+    return go(url_for("enrol.selfie"))
 
 
 # --- e. the appointment ----------------------------------------------------------------------

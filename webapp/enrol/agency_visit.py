@@ -70,7 +70,7 @@ def agency_visit_login():
     if enrolment.step == "booked":
         return go(url_for("enrol.agency_visit"))
     if enrolment.step == "visit_selfie":
-        return go(url_for("enrol.selfie_page"))
+        return go(url_for("enrol.selfie"))
     return go(url_for("enrol.agency_adviser_code"))
 
 
@@ -82,7 +82,7 @@ def agency_visit(enrolment):
         return go(url_for("enrol.agency_visit_login"))
     if request.method == "POST":
         enrolment_svc.advance(get_session(), enrolment, "visit_selfie")
-        return go(url_for("enrol.selfie_page"))
+        return go(url_for("enrol.selfie"))
     return render_page(
         "enrol/agency_visit.html", title=_l("À l'agence"), pensioner=_pensioner(enrolment)
     )
@@ -92,7 +92,7 @@ def agency_visit(enrolment):
 @at_step("visit_selfie", procedure="agency")
 def agency_visit_selfie(enrolment):
     """The visit's selfie is the shared selfie page (compared with the pending one)."""
-    return go(url_for("enrol.selfie_page"))
+    return go(url_for("enrol.selfie"))
 
 
 @bp.route("/agency/visit/code", methods=["GET", "POST"])

@@ -157,7 +157,7 @@ def passport_check_submit(enrolment):
         return _check_page(enrolment, status=409, dead_end="already_enrolled")
     channel = "sms" if passport_enrol.is_moroccan(identity) else "email"
     enrolment_svc.advance(session, enrolment, "contact", code_channel=channel)
-    return go("/enrol/contact")
+    return go(url_for("enrol.contact"))
 
 
 # --- the end --------------------------------------------------------------------------------

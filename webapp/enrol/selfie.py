@@ -21,7 +21,7 @@ from ..services import enrolment as enrolment_svc
 from ..services.tasks import job_status
 from . import bp
 from .passport_finish import finish
-from .steps import RESUME_URL, at_step, current_enrolment, go
+from .steps import at_step, current_enrolment, go, resume_url
 
 TITLE = _l("Photo de vérification")
 SELFIE_STEPS = ("selfie", "visit_selfie")
@@ -157,4 +157,4 @@ def _after_match(session, enrolment, selfie: EnrolSelfie) -> str:
     target = NEXT_STEP.get((enrolment.procedure, enrolment.step))
     if target:
         enrolment_svc.advance(session, enrolment, target)
-    return RESUME_URL
+    return resume_url()

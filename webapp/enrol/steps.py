@@ -1,46 +1,35 @@
-"""Helpers of the passport and selfie pages: the current enrolment, step guards, redirects."""
+"""The passport and selfie pages' step guard, over the enrolment flow (:mod:`.flow`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import make_response, redirect, session
+from flask import url_for
 
-from ..db import get_session
-from ..extensions import htmx
-from ..models import Enrolment
-from ..services import enrolment as enrolment_svc
+from .flow import current_enrolment, forget, go, had_enrolment, step_url
 
-RESUME_URL = "/enrol/resume"
-START_URL = "/enrol/"
+__all__ = ["at_step", "current_enrolment", "go", "resume_url"]
 
 
-def current_enrolment() -> Enrolment | None:
-    """The enrolment this browser is going through (kept server-side, keyed by the cookie)."""
-    return enrolment_svc.current(get_session(), session.get("enrolment"))
-
-
-def go(url: str):
-    """A redirect that also works for htmx requests (a full page change, not a swap)."""
-    if htmx:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
+def resume_url() -> str:
+    """Where an enrolment goes on: the page of its current step."""
+    enrolment = current_enrolment()
+    return step_url(enrolment) if enrolment is not None else url_for("enrol.index")
 
 
 def at_step(*steps: str, procedure: str | None = "passport") -> Callable:
-    """Run the view only at one of ``steps``; anywhere else, go to the current step."""
+    """Run the view only at one of ``steps`` (of ``procedure``); else go to the current step."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             enrolment = current_enrolment()
             if enrolment is None:
-                return go(START_URL)
+                expired = had_enrolment()
+                return forget(go(url_for("enrol.index", expired=1 if expired else None)))
             if (procedure and enrolment.procedure != procedure) or enrolment.step not in steps:
-                return go(RESUME_URL)
+                return go(step_url(enrolment))
             return view(enrolment, *args, **kwargs)
 
         return wrapper
