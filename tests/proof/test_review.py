@@ -170,3 +170,13 @@ def test_a_selfie_waiting_for_review_is_not_suspended_for_the_funds_delay(app, e
         assert attempt.decision == "review"
         row = campaigns.status_row(session, attempt.pensioner_id, attempt.campaign_id)
         assert row is None or row.suspended_at is None  # not counted as late
+
+
+def test_viewing_a_frame_is_audited(app, client, auth, enrolled, db, astronaut):
+    attempt_id = _grey_zone_attempt(app, astronaut)
+    auth.staff_login()
+    assert client.get(f"/staff/review/{attempt_id}/frames/2.jpg").status_code == 200
+    [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "staff_view_frame")).all()
+    attempt = db.get(ProofAttempt, attempt_id)
+    assert (event.target_type, event.target_id) == ("pensioner", attempt.pensioner_id)
+    assert event.detail == {"attempt_id": attempt_id, "frame": 2}

@@ -51,6 +51,11 @@ def staff_required(admin: bool = False):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated or not current_user.is_staff:
                 return current_app.login_manager.unauthorized()
+            if (
+                current_user.record.must_change_password
+                and request.endpoint != "staff.change_password"
+            ):
+                return redirect(url_for("staff.change_password"))
             if admin and not current_user.record.is_admin:
                 abort(403)
             return view(*args, **kwargs)

@@ -44,8 +44,15 @@ def create_agency(session: Session, values: dict, *, actor_id: int) -> Agency:
     return agency
 
 
-def create_staff(session: Session, values: dict, *, actor_id: int) -> tuple[StaffUser, str]:
-    """Add a staff account with a temporary password (returned once)."""
+def create_staff(session: Session, values: dict, *, actor_id: int) -> StaffUser:
+    """Add a staff account; its temporary password goes to the new member by e-mail.
+
+    The admin never sees it. The account must choose its own password at first
+    login (``must_change_password``).
+    """
+    from ..render import public_url
+    from .notify import notify
+
     email = values["email"].strip().lower()
     if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
         raise DuplicateEntry(f"staff e-mail {email} exists")
@@ -56,6 +63,7 @@ def create_staff(session: Session, values: dict, *, actor_id: int) -> tuple[Staf
         role=values["role"],
         agency_id=values.get("agency_id") or None,
         password_hash=hash_password(password),
+        must_change_password=True,
     )
     session.add(staff)
     session.flush()
@@ -69,7 +77,18 @@ def create_staff(session: Session, values: dict, *, actor_id: int) -> tuple[Staf
         role=staff.role,
     )
     session.commit()
-    return staff, password
+    notify(
+        session,
+        "staff_welcome",
+        destination=email,
+        channel="email",
+        scope=f"staff:{staff.id}:{staff.auth_epoch}",
+        language="fr",
+        name=staff.name,
+        password=password,
+        login_url=public_url("staff.login"),
+    )
+    return staff
 
 
 def set_staff_active(session: Session, staff: StaffUser, active: bool, *, actor_id: int) -> None:

@@ -49,7 +49,7 @@ def agencies():
 @bp.route("/admin/staff", methods=["GET", "POST"])
 @staff_required(admin=True)
 def staff_accounts():
-    """List and add staff accounts; the temporary password is shown once."""
+    """List and add staff accounts; the temporary password is e-mailed, never shown."""
     session = get_session()
     form = StaffForm()
     form.agency_id.choices = [SelectChoice(0, "—")] + [
@@ -58,7 +58,7 @@ def staff_accounts():
     status, created = 200, None
     if form.validate_on_submit():
         try:
-            staff, password = svc.create_staff(
+            staff = svc.create_staff(
                 session,
                 {
                     "email": form.email.data,
@@ -72,7 +72,7 @@ def staff_accounts():
             form.email.errors = [_("Cette adresse est déjà utilisée.")]
             status = 422
         else:
-            created = (staff, password)
+            created = staff
     elif form.errors:
         status = 422
     return render_page(

@@ -96,7 +96,8 @@ def review_attempt(attempt_id: int):
     except ProofError as exc:
         session.rollback()
         return _attempt_page(attempt, error=reason_text(exc.code), status=422)
-    return _attempt_page(session.get(ProofAttempt, attempt_id))
+    session.refresh(attempt)
+    return _attempt_page(attempt)
 
 
 @bp.route("/review/<int:attempt_id>/frames/<int:index>.jpg")
@@ -108,10 +109,24 @@ def review_frame(attempt_id: int, index: int):
     if attempt is None:
         abort(404)
     challenge = session.get(LivenessChallenge, attempt.challenge_id)
+    if challenge is None:
+        abort(404)
     try:
         data = proof_store.frame_as_data(attempt, challenge, index)
     except ProofError:
         abort(404)
+    audit.record(
+        session,
+        "staff_view_frame",
+        actor_type="staff",
+        actor_id=current_user.id,
+        target_type="pensioner",
+        target_id=attempt.pensioner_id,
+        ip=request.remote_addr,
+        attempt_id=attempt.id,
+        frame=index,
+    )
+    session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = "image/jpeg"
     response.headers["Cache-Control"] = "no-store"

@@ -1,14 +1,16 @@
 """Staff login, pensioner search and the pensioner's file. Every action is audited."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import sessions
-from ..auth.forms import StaffLoginForm
+from ..auth.forms import ChangePasswordForm, StaffLoginForm
 from ..auth.login import login_page
-from ..auth.users import staff_required
+from ..auth.users import staff_required, start_session
 from ..db import get_session
+from ..errors import LoginThrottled, WrongPassword
 from ..extensions import login_limit
 from ..models import Pensioner
 from ..render import render_page
@@ -48,6 +50,34 @@ def login():
     )
 
 
+@bp.route("/password", methods=["GET", "POST"])
+@staff_required()
+def change_password():
+    """Required after an admin-created account's first login; available any time."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.change_password(
+                get_session(),
+                current_user.record,
+                form.current.data,
+                form.new.data,
+                ip=request.remote_addr,
+            )
+        except (WrongPassword, LoginThrottled) as exc:
+            form.current.errors = [exc.message]
+        else:
+            start_session("s", current_user.record)
+            flash(_("Votre mot de passe a été changé."), "success")
+            return redirect(url_for("staff.search"))
+    return render_page(
+        "staff/password.html",
+        title=_l("Changer mon mot de passe"),
+        form=form,
+        status=422 if form.errors else 200,
+    )
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     """End the staff session."""
@@ -83,7 +113,7 @@ def pensioner(pensioner_id: int):
         "staff/pensioner.html",
         title=_l("Dossier allocataire"),
         p=p,
-        payments=pensioner_svc.payments(session, p.id, limit=24),
-        alerts=pensioner_svc.alerts(session, p.id)[:20],
-        trail=svc.audit_trail(session, p.id),
+        payments=pensioner_svc.payments(session, pensioner_id, limit=24),
+        alerts=pensioner_svc.alerts(session, pensioner_id)[:20],
+        trail=svc.audit_trail(session, pensioner_id),
     )
