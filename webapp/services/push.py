@@ -22,6 +22,7 @@ import binascii
 import enum
 import json
 import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -181,6 +182,20 @@ def _vapid(private_key: str) -> Vapid02:
     return Vapid02.from_string(private_key)
 
 
+#: A VAPID JWT is valid up to 24 hours: one signature per push service per hour
+#: is enough, instead of one per message.
+VAPID_REUSE_SECONDS = 3600
+
+
+@lru_cache(maxsize=64)
+def _vapid_headers(origin: str, period: int, private_key: str, subject: str) -> dict[str, str]:
+    """The signed ``Authorization: vapid t=…, k=…`` header for one push service origin."""
+    del period  # part of the cache key only: a new signature every VAPID_REUSE_SECONDS
+    claims = {"aud": origin, "sub": subject, "exp": int(time.time()) + 12 * 3600}
+    signed = _vapid(private_key).sign(claims)
+    return {"Authorization": signed["Authorization"]}
+
+
 def vapid_keys_configured() -> bool:
     """True when the app can sign push requests."""
     return bool(current_app.config.get("VAPID_PRIVATE_KEY")) and bool(
@@ -217,12 +232,19 @@ def deliver(
             raise ValueError("a push topic is at most 32 URL-safe base64 characters")
         headers["Topic"] = message.topic
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(sub.endpoint))
+    cfg = current_app.config
+    headers.update(
+        _vapid_headers(
+            origin,
+            int(time.time() // VAPID_REUSE_SECONDS),
+            cfg["VAPID_PRIVATE_KEY"],
+            cfg["VAPID_SUBJECT"],
+        )
+    )
     try:
         webpush(
             {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
             data=message.payload(),
-            vapid_private_key=_vapid(current_app.config["VAPID_PRIVATE_KEY"]),
-            vapid_claims={"sub": current_app.config["VAPID_SUBJECT"], "aud": origin},
             ttl=message.ttl,
             headers=headers,
             timeout=current_app.config["PUSH_TIMEOUT_SECONDS"],
