@@ -193,3 +193,18 @@ def test_activation_never_opens_an_already_active_account(ctx, db, pensioner):
     db.refresh(pensioner)
     assert pensioner.password_hash == "kept"
     assert db.exec(select(Enrolment).where(Enrolment.status == "done")).all() == []
+
+
+def test_daily_cycle_and_operator_command_end_stale_enrolments(ctx, db, runner):
+    from webapp.services import daily
+
+    stale = svc.start(db, "agency", None)
+    stale.expires_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    assert daily.cycle(db, utcnow().date())["expired_enrolments"] == 1
+    db.refresh(stale)
+    assert stale.status == "expired"
+    other = svc.start(db, "passport", None)
+    other.expires_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    assert "1 enrolment(s) expired" in runner.invoke(args=["enrol", "expire"]).output

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..models import DailyRun, utcnow
-from . import agency_enrol, campaigns, notify, proof_of_life, proof_store, reminders
+from . import agency_enrol, campaigns, enrolment, notify, proof_of_life, proof_store, reminders
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
     purged = proof_store.purge_frames(session)
     recovered = proof_of_life.recover_stale(session)
     appointments = agency_enrol.send_reminders(session)
+    expired = enrolment.expire_stale(session)
     return {
         "day": day.isoformat(),
         "campaign": campaign.quarter,
@@ -84,6 +85,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
         "purged": purged,
         "recovered": recovered,
         "appointment_reminders": appointments,
+        "expired_enrolments": expired,
     }
 
 
