@@ -167,6 +167,7 @@ def test_each_chip_refusal_has_its_message_and_a_way_forward(
 
 def test_check_finds_the_foreign_passport_holder_by_dp_number(app, client, demo):
     from webapp.services import enrol_selfie
+    from webapp.services import enrolment as enrolment_service
 
     row_id = _enrol(app, client, "chip")
     client.post("/enrol/passport/chip/start")
@@ -187,7 +188,7 @@ def test_check_finds_the_foreign_passport_holder_by_dp_number(app, client, demo)
 
         amina = get_session().exec(select(Pensioner).where(Pensioner.dp_number == "DP100010")).one()
         assert row.pensioner_id == amina.id and row.step == "contact"
-        assert row.data["code_channel"] == "email"
+        assert enrolment_service.code_channel(get_session(), row) == "email"
         assert enrol_selfie.open_photo(row).startswith(b"\xff\xd8")
 
 

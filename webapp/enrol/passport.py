@@ -155,8 +155,8 @@ def passport_check_submit(enrolment):
         return _check_page(enrolment, status=422, dead_end="no_match")
     except enrolment_svc.AlreadyEnrolled:
         return _check_page(enrolment, status=409, dead_end="already_enrolled")
-    channel = "sms" if passport_enrol.is_moroccan(identity) else "email"
-    enrolment_svc.advance(session, enrolment, "contact", code_channel=channel)
+    # The code goes by SMS for a Moroccan passport, by e-mail for a foreign one.
+    enrolment_svc.advance(session, enrolment, "contact", nationality=identity["nationality"])
     return go(url_for("enrol.contact"))
 
 
