@@ -57,9 +57,7 @@ def cmd_read(args) -> int:
     except NfcError as exc:
         out = {"ok": False, "error": exc.to_dict()}
         print(
-            json.dumps(out, ensure_ascii=False)
-            if args.json
-            else f"error {exc.code}: {exc.message_fr} ({exc.detail})"
+            json.dumps(out, ensure_ascii=False) if args.json else f"error {exc.code} ({exc.detail})"
         )
         return 1
     data = {"ok": True, "rounds": terminal.rounds, **result.to_dict(args.with_image)}

@@ -108,3 +108,39 @@ def test_demo_helper_script_reads_over_real_http(app):
         from webapp.services.nfc_relay import relay_service
 
         assert relay_service().result(outcome["token"]).trusted
+
+
+def _read_with_a_wrong_mrz(client, token, **headers):
+    """The demo chip refuses the session's key: the read ends with check-your-passport."""
+    from nfc_bridge.bac import MRZInfo
+
+    chip, _mrz, _trust = demo_passport()
+    chip.mrz = MRZInfo.parse("L898902C<369080619406236")  # another passport's key
+    reply = _exchange(client, token, 0, []).get_json()
+    while not reply["done"]:
+        answers = [chip.transmit(bytes.fromhex(c)) for c in reply["commands"]]
+        body = {"seq": reply["seq"], "responses": [r.hex() for r in answers]}
+        reply = client.post(
+            f"/nfc/sessions/{token}/exchange",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=headers,
+        ).get_json()
+    return reply["error"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "Vérifiez les informations de votre passeport"),
+        ("ar", "تحقق"),
+        ("en", "Check"),
+    ],
+)
+def test_a_failed_read_tells_the_helper_what_to_do_in_the_pensioners_language(
+    client, session, language, text
+):
+    error = _read_with_a_wrong_mrz(client, session, **{"Accept-Language": language})
+    assert error["code"] in ("bac_failed", "pace_failed")
+    assert text in error["message"]
+    assert error["message_fr"] == "Vérifiez les informations de votre passeport"

@@ -28,7 +28,6 @@ class SessionNotFound(RelayError):
     """Unknown session id or wrong secret (deliberately indistinguishable)."""
 
     code = "relay_unknown_session"
-    message_fr = "Cette session de lecture est inconnue, veuillez recommencer"
 
 
 class BadPayload(RelayError):
@@ -41,14 +40,12 @@ class SessionClosed(RelayError):
     """The session already ended (read done, failed or cancelled)."""
 
     code = "relay_session_closed"
-    message_fr = "Cette lecture est terminée, veuillez recommencer"
 
 
 class ReadCancelled(RelayError):
     """The pensioner or the helper cancelled the read."""
 
     code = "relay_cancelled"
-    message_fr = "La lecture du passeport a été annulée"
 
 
 class ReadNotFinished(RelayError):
@@ -77,7 +74,7 @@ def http_status(exc: NfcError) -> int:
 
 def public_error(exc: NfcError) -> dict:
     """What the helper and the PWA may see of an error: no internal detail."""
-    return {"code": exc.code, "message_fr": exc.message_fr}
+    return {"code": exc.code}
 
 
 HELPER_PACKAGE = "org.dialvie.nfc"

@@ -407,7 +407,7 @@ class RelayService:
             "status": state["status"],
             "progress": state["progress"],
             "done": state["status"] != "active",
-            "error": {"code": error["code"], "message_fr": error["message_fr"]} if error else None,
+            "error": {"code": error["code"]} if error else None,
         }
 
 

@@ -19,21 +19,18 @@ class PcscUnavailable(NfcError):
     """pcscd is not running or cannot be reached."""
 
     code = "pcsc_unavailable"
-    message_fr = "Le service de lecture de cartes ne répond pas. Prévenez un conseiller."
 
 
 class ReaderNotFound(NfcError):
     """No reader, or none whose name contains the requested substring."""
 
     code = "reader_not_found"
-    message_fr = "Aucun lecteur de passeport n'est branché. Prévenez un conseiller."
 
 
 class NoChip(NfcError):
     """The reader is there but no passport lies on it."""
 
     code = "no_chip"
-    message_fr = "Posez la page photo du passeport sur le lecteur."
 
 
 def _release(connection) -> None:

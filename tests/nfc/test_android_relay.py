@@ -222,6 +222,14 @@ def test_android_shell_type_checks_against_api_stubs(classes, tmp_path):
 # -- the real client, a real HTTP relay, a real PC/SC card -----------------------------
 
 
+# The /nfc blueprint adds the text for each code (webapp/nfc/messages.py, in the
+# catalogue); this stand-in knows the French text of the codes these tests meet.
+FRENCH = {
+    "bac_failed": "Vérifiez les informations de votre passeport",
+    "pace_failed": "Vérifiez les informations de votre passeport",
+}
+
+
 class RelayHandler(BaseHTTPRequestHandler):
     """Test-only stand-in for the /nfc blueprint: the two helper endpoints."""
 
@@ -230,7 +238,7 @@ class RelayHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
         match = re.fullmatch(r"/nfc/sessions/([A-Za-z0-9_.-]+)/(exchange|cancel)", self.path)
         if match is None:
-            return self._reply(404, {"error": {"code": "not_found", "message_fr": ""}})
+            return self._reply(404, {"error": {"code": "not_found"}})
         length = int(self.headers.get("Content-Length") or 0)
         if length > relay.MAX_REQUEST_BYTES:
             return self._reply(413, {"error": public_error(relay.BadPayload("too large"))})
@@ -246,6 +254,9 @@ class RelayHandler(BaseHTTPRequestHandler):
         self._reply(200, body)
 
     def _reply(self, status: int, body: dict) -> None:
+        error = body.get("error")
+        if error:
+            body["error"] = {**error, "message_fr": FRENCH.get(error["code"], "")}
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -89,7 +89,7 @@ def test_passport_pulled_off_mid_batch_returns_the_answers_so_far(pcscd):
         assert responses == [bytes(4) + b"\x90\x00"] * 2
         with pytest.raises(ChipRemoved) as caught:
             transport.transmit(bytes.fromhex("00B0000004"))
-        assert caught.value.message_fr == "Gardez le téléphone immobile sur le passeport"
+        assert caught.value.code == "chip_removed"
 
 
 def test_desk_reader_reads_and_verifies_the_demo_passport(pcscd):
@@ -112,7 +112,7 @@ def test_desk_reader_with_a_wrong_mrz_says_check_the_passport(pcscd):
     with card_on_reader(chip) as (transport, _):
         with pytest.raises((BacFailed, PaceFailed)) as caught:
             read_passport(Terminal("L898902C<369080619406236"), transport.transmit_batch)
-    assert caught.value.message_fr == "Vérifiez les informations de votre passeport"
+    assert caught.value.code in ("bac_failed", "pace_failed")
 
 
 def test_passport_pulled_off_during_a_full_read_is_chip_removed(pcscd):

@@ -13,10 +13,16 @@ from ..hardening import body_limit
 from ..render import render_page
 from ..services.nfc_relay import relay_service
 from . import bp
+from .messages import with_messages
 
 
 def _error(exc: NfcError):
-    return jsonify({"error": public_error(exc)}), http_status(exc)
+    return jsonify({"error": with_messages(public_error(exc))}), http_status(exc)
+
+
+def _reply(answer: dict):
+    """A relay answer with the text of its error, if any, for the helper to show."""
+    return jsonify({**answer, "error": with_messages(answer.get("error"))})
 
 
 @bp.route("/sessions/<token>/exchange", methods=["POST"])
@@ -32,7 +38,7 @@ def exchange(token: str):
         # session with the bad-payload reason (nothing half-read is kept).
         body = {"seq": None, "responses": None}
     try:
-        return jsonify(relay_service().exchange(token, **body))
+        return _reply(relay_service().exchange(token, **body))
     except NfcError as exc:
         return _error(exc)
 
@@ -44,7 +50,7 @@ def exchange(token: str):
 def cancel(token: str):
     """The pensioner gave up: end the session, keep nothing."""
     try:
-        return jsonify(relay_service().cancel(token))
+        return _reply(relay_service().cancel(token))
     except NfcError as exc:
         return _error(exc)
 

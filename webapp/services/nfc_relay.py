@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 
 from flask import Flask, current_app
@@ -21,7 +20,9 @@ class RedisStore:
 
     def get(self, key: str) -> str | None:
         value = self.redis.get(self.prefix + key)
-        return value.decode() if value is not None else None
+        if isinstance(value, bytes):  # redis-py answers bytes unless decode_responses
+            return value.decode()
+        return value
 
     def set(self, key: str, value: str, ttl: float) -> None:
         self.redis.set(self.prefix + key, value, px=max(1, int(ttl * 1000)))
@@ -56,12 +57,3 @@ def relay_service() -> RelayService:
         service = RelayService(store, _trust_store(app), ttl=app.config["NFC_SESSION_TTL"])
         app.extensions["nfc_relay"] = service
     return service
-
-
-def result_summary(result) -> dict:
-    """What a page may show of a finished read (no biometrics)."""
-    summary = {"trusted": bool(getattr(result, "trusted", False))}
-    dg1 = getattr(result, "dg1", None)
-    if dg1 is not None:
-        summary["document_number"] = getattr(dg1, "document_number", None)
-    return json.loads(json.dumps(summary, default=str))
