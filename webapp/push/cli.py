@@ -49,7 +49,7 @@ def send_test(dp_number: str) -> None:
 
     session = get_session()
     pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == dp_number)).first()
-    if pensioner is None:
+    if pensioner is None or pensioner.id is None:
         click.echo(f"no pensioner {dp_number}", err=True)
         sys.exit(1)
     sent = push.send_to_pensioner(

@@ -142,7 +142,7 @@ def not_attested(
     )
     query = (
         select(Pensioner)
-        .where(Pensioner.account_status == AccountStatus.ACTIVE.value, ~attested)
+        .where(P.c.account_status == AccountStatus.ACTIVE.value, ~attested)
         .order_by(
             case((P.c.payment_status == PaymentStatus.SUSPENDED.value, 0), else_=1),
             P.c.dp_number,
@@ -187,7 +187,8 @@ def broadcast(
     now = utcnow()
     A = Alert.__table__  # type: ignore[attr-defined]
     result = session.execute(
-        A.insert().from_select(
+        A.insert()
+        .from_select(
             ["pensioner_id", "kind", "params", "title", "body", "created_at"],
             select(
                 P.c.id,

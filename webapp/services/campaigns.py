@@ -182,14 +182,6 @@ def attest(
     return True
 
 
-def _table_insert(session: Session, table):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def _ensure_status_rows(session: Session, campaign: Campaign) -> None:
     """One status row per active account for ``campaign`` (one INSERT … SELECT)."""
     P, S = Pensioner.__table__, ProofStatus.__table__  # type: ignore[attr-defined]
@@ -198,7 +190,7 @@ def _ensure_status_rows(session: Session, campaign: Campaign) -> None:
         ~exists().where(S.c.pensioner_id == P.c.id, S.c.campaign_id == campaign.id),
     )
     session.execute(
-        _table_insert(session, S)
+        reminders.insert_ignoring(session, S)
         .from_select(["pensioner_id", "campaign_id", "reminders"], missing)
         .on_conflict_do_nothing()
     )

@@ -120,7 +120,12 @@ def subscribe(session: Session, pensioner_id: int, data: Any, language: str) -> 
         select(PushSubscription).where(PushSubscription.endpoint == clean["endpoint"])
     ).first()
     if row is None:
-        row = PushSubscription(pensioner_id=pensioner_id, **clean)
+        row = PushSubscription(
+            pensioner_id=pensioner_id,
+            endpoint=clean["endpoint"],
+            p256dh=clean["p256dh"],
+            auth=clean["auth"],
+        )
     # The same browser used by another pensioner now belongs to the one logged in.
     row.pensioner_id, row.p256dh, row.auth = pensioner_id, clean["p256dh"], clean["auth"]
     row.language = language
@@ -367,4 +372,5 @@ def _fall_back(db: Session, row: Any) -> None:
     except IntegrityError:
         return  # already fell back once
     db.commit()
+    assert copy.id is not None
     dispatch(db, [copy.id])

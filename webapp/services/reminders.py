@@ -29,6 +29,7 @@ import pytz
 from babel.core import get_global
 from flask import current_app
 from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -155,12 +156,11 @@ def _texts(kind: str, params: dict[str, Any]) -> tuple[ColumnElement[Any], Colum
     return case(*subjects, else_=subjects[0][1]), case(*bodies, else_=bodies[0][1])
 
 
-def _insert(session: Session):
+def insert_ignoring(session: Session, table: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in this session's dialect (PostgreSQL or SQLite)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(N)
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def queue(
@@ -184,7 +184,7 @@ def queue(
     if alert is not None:
         rows = (
             session.execute(
-                _insert(session)
+                insert_ignoring(session, N)
                 .from_select(
                     [
                         "kind",
@@ -243,7 +243,7 @@ def queue(
         else_=P.c.email,
     )
     inserted = session.execute(
-        _insert(session)
+        insert_ignoring(session, N)
         .from_select(
             [
                 "kind",
