@@ -344,3 +344,12 @@ def test_demo_relay_sessions_are_rate_limited(pg_url):
     codes = [client.post("/nfc/demo/sessions").status_code for _ in range(12)]
     app.extensions["db_engine"].dispose()
     assert codes[0] == 201 and codes[-1] == 429
+
+
+def test_nul_in_the_agency_visit_dp_is_a_clear_400_not_a_500(client, demo):
+    response = client.post(
+        "/enrol/agency/visit/login", data={"dp_number": "DP10\x000001", "code": "123456"}
+    )
+    assert response.status_code in (400, 422)
+    if response.status_code == 400:
+        assert CONTROL in response.data
