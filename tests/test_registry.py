@@ -127,7 +127,7 @@ def test_reset_access_for_unknown_dp_fails(runner):
 def test_demo_seed_runs_once(runner, db):
     assert "demo data created" in runner.invoke(args=["demo", "seed"]).output
     assert "already present" in runner.invoke(args=["demo", "seed"]).output
-    assert len(db.exec(select(Pensioner)).all()) == 6
+    assert len(db.exec(select(Pensioner)).all()) == 7
     counts = {
         p.dp_number: len(db.exec(select(Payment).where(Payment.pensioner_id == p.id)).all())
         for p in db.exec(select(Pensioner)).all()

@@ -170,7 +170,8 @@ def agency_appointment(enrolment):
 def _chosen() -> tuple[Agency | None, datetime | None]:
     agency = get_session().get(Agency, request.values.get("agency", type=int) or 0)
     try:
-        starts_at = datetime.fromisoformat(request.values.get("starts_at", ""))
+        # A "+01:00" typed or pasted in an address bar arrives as " 01:00".
+        starts_at = datetime.fromisoformat(request.values.get("starts_at", "").replace(" ", "+"))
     except ValueError:
         starts_at = None
     if starts_at is not None and starts_at.tzinfo is None:

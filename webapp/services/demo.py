@@ -139,6 +139,25 @@ PASSPORT_PENSIONER = (
     5400.00,
     None,
 )
+# Not enrolled yet, no biometric passport: she enrols by selfie and an agency visit
+# (procedure 2): CIN F334455, lives in Morocco, so the codes come by SMS.
+AGENCY_PENSIONER = (
+    "DP100011",
+    "EL FASSI",
+    "Zineb",
+    date(1947, 6, 2),
+    "MAR",
+    None,
+    "F334455",
+    "z.elfassi@example.ma",
+    "+212600100011",
+    "9, derb Lamtiyine",
+    "Fès",
+    "MAR",
+    "fr",
+    4800.00,
+    None,
+)
 IGR_RATE = 0.12
 
 
@@ -210,7 +229,7 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
         lang,
         gross,
         password,
-    ) in [*PENSIONERS, PASSPORT_PENSIONER]:
+    ) in [*PENSIONERS, PASSPORT_PENSIONER, AGENCY_PENSIONER]:
         enrolled = password is not None
         p = Pensioner(
             dp_number=dp,
