@@ -185,6 +185,8 @@ class Config:
     # Enrolment: how long an unfinished enrolment can be resumed, and the versions of
     # the texts accepted (bump when the text of the CGU or the privacy notice changes).
     ENROL_RESUME_HOURS = int(os.environ.get("ENROL_RESUME_HOURS", "24"))
+    # New enrolments one IP may open (each is a row; codes have their own limits).
+    ENROL_START_LIMIT = os.environ.get("ENROL_START_LIMIT", "20 per hour")
     TERMS_VERSION = "2026-11"
     PRIVACY_VERSION = "2026-11"
     FUND_CONTACT_PHONE = os.environ.get("FUND_CONTACT_PHONE", "+212 522 00 00 00")

@@ -215,3 +215,31 @@ def test_cancel_ends_the_enrolment_and_forgets_it(client, db):
     assert client.post("/enrol/cancel").headers["Location"] == "/?cancelled=1"
     assert db.exec(select(Enrolment).where(Enrolment.token == token)).one().status == "cancelled"
     assert client.get("/enrol/resume").headers["Location"] == "/enrol/"
+
+
+def test_one_address_cannot_open_enrolments_without_end(pg_url):
+    from webapp import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "ENROL_START_LIMIT": "2 per hour",
+            "REDIS_URL": "",
+        }
+    )
+    client = app.test_client()
+    try:
+        assert client.post("/enrol/start/agency").status_code == 302
+        assert client.post("/enrol/start/passport").status_code == 302
+        assert client.post("/enrol/start/agency").status_code == 429
+        assert client.get("/enrol/start/agency").status_code == 200  # reading is not limited
+    finally:
+        from tests.conftest import _truncate
+
+        _truncate(app)
+        app.extensions["db_engine"].dispose()

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..db import get_session
+from ..extensions import limiter
 from ..models import Enrolment, Pensioner
 from ..render import render_page
 from ..services import enrolment as enrolment_service
@@ -53,7 +54,12 @@ def index():
     )
 
 
+def _start_limit() -> str:
+    return str(current_app.config["ENROL_START_LIMIT"])
+
+
 @bp.route("/start/<procedure>", methods=["GET", "POST"])
+@limiter.limit(_start_limit, methods=["POST"])
 def start(procedure: str):
     """What the chosen procedure needs; « Commencer » opens the enrolment."""
     if procedure not in enrolment_service.PROCEDURES:
