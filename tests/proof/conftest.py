@@ -1,36 +1,27 @@
-"""Proof-of-life fixtures: real faces shipped with installed packages, bursts, an enrolled demo.
+"""Proof-of-life fixtures: bursts, an enrolled demo, the camera page's steps.
 
-Eileen Collins (``skimage.data.astronaut``) and Grace Hopper (matplotlib's
-``grace_hopper.jpg``) are two different people. The reference template is
-encoded once per session (dlib is slow-ish) and stored encrypted per test.
+The portraits and the reference template are the shared ones of
+tests/portraits.py (encoded once per session, stored encrypted per test).
 """
 
+# ruff: noqa: F811  (fixtures imported from tests/portraits.py are parameter names here)
 from __future__ import annotations
 
 import io
 
-import matplotlib.cbook
-import numpy as np
 import pytest
-import skimage.data
 from PIL import Image, ImageEnhance
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-
-def jpeg(image: Image.Image, quality: int = 90) -> bytes:
-    """A PIL image as upload bytes."""
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
-
-
-def camera_frame(portrait: Image.Image, shift: int = 0, light: float = 1.0) -> Image.Image:
-    """The portrait centred on a grey 640x480 frame, as a phone camera gives it."""
-    frame = Image.new("RGB", (640, 480), (120, 120, 120))
-    face = portrait.resize((round(portrait.width * 480 / portrait.height), 480))
-    frame.paste(face, ((640 - face.width) // 2 + shift, 0))
-    return ImageEnhance.Brightness(frame).enhance(light) if light != 1.0 else frame
+from tests.portraits import (  # noqa: F401  (shared fixtures and helpers)
+    astronaut,
+    astronaut_jpeg,
+    astronaut_template,
+    camera_frame,
+    grace,
+    jpeg,
+)
 
 
 def moving_burst(portrait: Image.Image, count: int = 8) -> list[bytes]:
@@ -48,32 +39,11 @@ def still_burst(portrait: Image.Image, count: int = 8) -> list[bytes]:
 
 
 @pytest.fixture(scope="session")
-def astronaut() -> Image.Image:
-    """Eileen Collins, 512x512."""
-    return Image.fromarray(skimage.data.astronaut())
-
-
-@pytest.fixture(scope="session")
 def astronaut_transformed(astronaut) -> Image.Image:
     """The same person, rotated 6°, scaled down, darker: still her."""
     turned = astronaut.rotate(6, resample=Image.BICUBIC, fillcolor=(120, 120, 120))
     smaller = turned.resize((420, 420))
     return ImageEnhance.Brightness(smaller).enhance(0.85)
-
-
-@pytest.fixture(scope="session")
-def grace() -> Image.Image:
-    """Grace Hopper, a different person."""
-    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
-        return Image.open(handle).convert("RGB")
-
-
-@pytest.fixture(scope="session")
-def astronaut_template(astronaut) -> np.ndarray:
-    """Eileen Collins's reference template (encoded once)."""
-    import face_engine
-
-    return face_engine.encode_reference(jpeg(astronaut, 92))
 
 
 @pytest.fixture
