@@ -36,6 +36,7 @@ lint: setup
 bench: translations
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/face.py
+	$(BIN)/python bench/liveness.py
 	$(BIN)/python bench/nfc.py
 	$(BIN)/python bench/proof.py
 	$(BIN)/python bench/mrz.py

@@ -67,9 +67,11 @@ def yaw_degrees(points: np.ndarray) -> float:
 
     Cylinder model: the jaw points 0 and 16 approximate the head's silhouette
     at +/-R and the nose tip sits at R*sin(yaw) from the axis, so
-    sin(yaw) = 2 * (nose - jaw_right) / (jaw_left - jaw_right) - 1. A flat
-    photo tilted in front of the camera is an affine change that keeps this
-    ratio, so it cannot fake a turn. Positive: toward the person's left.
+    sin(yaw) = 2 * (nose - jaw_right) / (jaw_left - jaw_right) - 1. An affine
+    change keeps this ratio, but a flat photo turned close to a phone's lens
+    is seen in perspective and moves it by up to ~13 degrees: liveness also
+    asks for parallax (:mod:`face_engine.planarity`). Positive: toward the
+    person's left.
     """
     level = upright(points)
     jaw_r, jaw_l, nose = level[JAW_RIGHT, 0], level[JAW_LEFT, 0], level[NOSE_TIP, 0]

@@ -2,10 +2,13 @@
 
 The server draws two distinct actions in random order among ``blink``,
 ``turn_left`` and ``turn_right`` (:func:`new_challenge`); the page asks for them
-and uploads a burst of frames. A photo held to the camera cannot blink, and
-since a flat picture tilted in front of the lens only undergoes an affine
-change, it cannot fake a turn either (see :mod:`face_engine.landmarks`). Every
-challenge holds at least one turn, so a still face always fails.
+and uploads a burst of frames. A photo held to the camera cannot blink. Turned
+in front of a phone's lens it is seen in perspective, which does move the
+measured yaw (up to ~13 degrees either side); but a flat picture's landmarks
+move by a homography, a head's do not, so a turn also needs parallax
+(:mod:`face_engine.planarity`): a turn explained by a homography is refused
+as ``planar_motion``, one in between goes to a human. Every challenge holds at
+least one turn, so neither a still nor a flat face passes.
 
 Directions are the PERSON's own: ``turn_left`` means "turn your head to your
 left". Frames must be the camera's unmirrored pictures (draw the <video> onto
