@@ -6,8 +6,6 @@ configuration (a still picture cannot move), so the selfies are really encoded
 and compared by the face engine: the home selfie becomes the pending reference,
 the agency's is compared with it. A second phone whose camera shows someone
 else (Grace Hopper) is refused at the agency. Codes are read from the outbox.
-The shared steps built elsewhere (terms and consents, the contact code) are
-passed through their services; their own browser tests cover their pages.
 """
 
 from __future__ import annotations
@@ -126,43 +124,6 @@ def _outbox_code(app, pattern=r"\b(\d{6})\b") -> str:
     return re.search(pattern, body).group(1)
 
 
-def _enrolment_in_browser(app, page: Page) -> str:
-    """Terms and consents accepted (their pages are tested elsewhere): this phone's session."""
-    from webapp.db import get_session
-    from webapp.services import enrolment as svc
-
-    with app.test_request_context():
-        db = get_session()
-        enrolment = svc.start(db, "agency", "127.0.0.1")
-        svc.record_terms(db, enrolment, "2026-11", "127.0.0.1")
-        svc.record_consents(db, enrolment, "2026-11", "2026-11", "127.0.0.1")
-        token = enrolment.token
-        cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {"enrolment": token, "enrol_token": token}
-        )
-    page.context.add_cookies(
-        [
-            {
-                "name": app.config["SESSION_COOKIE_NAME"],
-                "value": cookie,
-                "url": app.config["PUBLIC_BASE_URL"],
-            }
-        ]
-    )
-    return token
-
-
-def _advance(app, token: str, *steps: str) -> None:
-    from webapp.db import get_session
-    from webapp.services import enrolment as svc
-
-    with app.test_request_context():
-        db = get_session()
-        enrolment = svc.current(db, token)
-        for step in steps:
-            svc.advance(db, enrolment, step)
-
-
 def _selfie(page: Page, decision: str) -> None:
     page.get_by_role("button", name="Je suis prêt").click()
     outcome = page.locator("#proof-attempt")
@@ -178,7 +139,17 @@ def test_enrolment_by_selfie_and_agency_visit_end_to_end(
 ):
     app = server
     phone = _phone(holder_phone, app)
-    token = _enrolment_in_browser(app, phone)
+    # a. « S'inscrire », procedure 2, the CGU and both consents (the shared pages).
+    phone.goto("/")
+    phone.locator("a[href='/enrol/']").first.click()
+    phone.locator("#procedure-agency a.btn-primary").click()
+    phone.locator("form[action='/enrol/start/agency'] button[type=submit]").click()
+    phone.locator("#accept").check()
+    phone.locator("form[action='/enrol/terms'] button[type=submit]").click()
+    phone.locator("#consent_data").check()
+    phone.locator("#consent_biometric").check()
+    phone.locator("form[action='/enrol/privacy'] button[type=submit]").click()
+    phone.wait_for_url("**/enrol/agency/identity")
 
     # b. Personal data: a wrong number is a dead end with the fund's contact; then right.
     phone.goto("/enrol/agency/identity")
@@ -190,18 +161,26 @@ def test_enrolment_by_selfie_and_agency_visit_end_to_end(
         ("document_number", "F334456"),
     ):
         phone.locator(f"#{field}").fill(value)
-    phone.get_by_role("button", name="Suivant").click()
+    phone.locator("#agency-identity button[type=submit]").click()
     expect(phone.locator("#identity-dead-end")).to_contain_text("Aucun dossier ne correspond")
     expect(phone.locator("#agency-identity")).to_contain_text(app.config["FUND_CONTACT_PHONE"])
     phone.locator("#document_number").fill("f 334455")
-    phone.get_by_role("button", name="Suivant").click()
+    phone.locator("#agency-identity button[type=submit]").click()
 
     # c. « Lancer »: the home selfie, kept as the pending reference.
     phone.wait_for_url("**/enrol/selfie")
     _selfie(phone, "match")
     assert _sql(app, "SELECT pending_reference IS NOT NULL FROM enrolment")[0][0]
-    # d. contact + code: the shared pages (enrolment core), passed through here.
-    _advance(app, token, "code", "appointment")
+    # d. Contact and the 6-digit code by SMS (she lives in Morocco): the shared pages.
+    phone.locator("#selfie-next").click()
+    phone.wait_for_url("**/enrol/contact")
+    phone.locator("#gsm").fill("06 00 10 00 11")
+    phone.locator("form[action='/enrol/contact'] button[type=submit]").click()
+    phone.wait_for_url("**/enrol/code")
+    assert _sql(app, "SELECT channel FROM outbox_message ORDER BY id DESC LIMIT 1")[0][0] == "sms"
+    phone.locator("#code").fill(_outbox_code(app))
+    phone.locator("form[action='/enrol/code'] button[type=submit]").first.click()
+    phone.wait_for_url("**/enrol/agency/appointment")
 
     # e. The appointment. A closed day and a past date (typed in the address bar) first.
     from webapp.services import booking
@@ -322,6 +301,10 @@ def test_enrolment_by_selfie_and_agency_visit_end_to_end(
     desk.goto(f"/staff/appointments?day={desk_day.isoformat()}")
     desk.locator("#appointments tr", has_text="EL FASSI").get_by_role("link", name="Ouvrir").click()
     desk.get_by_role("button", name="Enregistrer l'arrivée").click()
+    # The home selfie beside the name and birth date (one frame, sealed until the visit).
+    photo = desk.locator("#identity-check img")
+    expect(photo).to_be_visible()
+    assert desk.evaluate("() => document.querySelector('#identity-check img').naturalWidth") > 0
     desk.locator("#document_type").select_option("cin")
     desk.locator("#document_number").fill("F334456")
     desk.get_by_role("button", name="Vérifier la pièce").click()

@@ -36,7 +36,7 @@ def started(app, db, demo, pensioner, client):
         enrol_svc.record_terms(db, enrolment, "2026-11", "127.0.0.1")
         enrol_svc.record_consents(db, enrolment, "2026-11", "2026-11", "127.0.0.1")
     with client.session_transaction() as s:
-        s["enrolment"] = s["enrol_token"] = enrolment.token
+        s["enrolment"] = enrolment.token
     return enrolment
 
 

@@ -18,6 +18,7 @@ from ..render import render_page
 from ..services import agency_enrol, booking
 from ..services import enrolment as enrolment_svc
 from . import bp
+from .flow import SESSION_KEY
 from .steps import at_step, go
 
 # The visit's login marks this browser as being at the agency for that enrolment.
@@ -25,9 +26,8 @@ VISIT_KEY = "agency_visit"
 
 
 def _remember(token: str) -> None:
-    """This browser now goes on with the enrolment of ``token`` (both key names in use)."""
-    session["enrolment"] = token
-    session["enrol_token"] = token
+    """This browser now goes on with the enrolment of ``token``."""
+    session[SESSION_KEY] = token
 
 
 def _pensioner(enrolment) -> Pensioner:

@@ -416,3 +416,44 @@ def send_reminders(db: Session, now: datetime | None = None) -> int:
         except notify.NoDestination:
             continue
     return sent
+
+
+def enrolment_of(db: Session, appointment: Appointment) -> Enrolment | None:
+    """The active agency enrolment this appointment was booked for, if any."""
+    return db.exec(
+        select(Enrolment).where(
+            Enrolment.appointment_id == appointment.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE.value,
+            Enrolment.procedure == "agency",
+        )
+    ).first()
+
+
+def pending_photo(
+    db: Session, staff: StaffUser, appointment_id: int, ip: str | None = None
+) -> bytes | None:
+    """The home selfie's frame for the adviser's identity check (audited), or None."""
+    from . import enrol_selfie
+
+    appointment = for_staff(db, staff, appointment_id)
+    enrolment = enrolment_of(db, appointment)
+    if enrolment is None or not enrolment.reference_photo:
+        return None
+    try:
+        photo = enrol_selfie.open_photo(enrolment)
+    except enrol_selfie.SelfieError:
+        return None
+    audit.record(
+        db,
+        "appointment_photo_viewed",
+        actor_type="staff",
+        actor_id=staff.id,
+        target_type="pensioner",
+        target_id=appointment.pensioner_id,
+        ip=ip,
+        appointment_id=appointment.id,
+        agency_id=appointment.agency_id,
+        staff_name=staff.name,
+    )
+    db.commit()
+    return photo

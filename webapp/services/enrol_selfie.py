@@ -252,6 +252,9 @@ def _engine_decision(session: Session, selfie: EnrolSelfie, enrolment: Enrolment
         reference = _reference_for(session, enrolment, selfie.mode)
         if reference is None:  # pending: the burst is matched with its own middle frame
             reference = face_engine.encode_reference(frames[len(frames) // 2])
+            # The adviser sees this frame beside the file at the visit; sealed like the
+            # chip photo, dropped when the visit's selfie matches or the enrolment ends.
+            enrolment.reference_photo = seal_photo(enrolment, frames[len(frames) // 2])
     except face_engine.PictureRefused as exc:
         return Decision.REFUSED, None, None, [r.code for r in exc.reasons], None
     except (ProofError, face_engine.FaceEngineError) as exc:
@@ -357,8 +360,11 @@ def _apply_match(session: Session, selfie: EnrolSelfie, enrolment: Enrolment, te
     else:
         source = ReferenceSource.PASSPORT if mode == SelfieMode.AGAINST_PHOTO else "agency"
         _store_reference(session, selfie.pensioner_id, template, str(source))
-        # The photo and the pending template are no longer needed: the reference is kept.
-        enrolment.reference_photo = None
+        # The pending template is no longer needed: the reference is kept. The chip
+        # photo goes now; the agency's home frame stays for the adviser's identity
+        # check until the enrolment ends (the account opens a few minutes later).
+        if mode == SelfieMode.AGAINST_PHOTO:
+            enrolment.reference_photo = None
         enrolment.pending_reference = None
         audit.record(
             session,

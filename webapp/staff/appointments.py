@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import abort, redirect, request, url_for
+from flask import abort, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -69,6 +69,9 @@ def _page(appointment_id: int, error=None, field: str | None = None, status: int
         abort(404)
     agency = session.get(Agency, appointment.agency_id)
     assert agency is not None
+    enrolment = agency_enrol.enrolment_of(session, appointment)
+    if enrolment is not None and enrolment.reference_photo and "pending_photo" not in extra:
+        extra["pending_photo"] = url_for("staff.appointment_photo", appointment_id=appointment_id)
     return render_page(
         "staff/appointment.html",
         status=status,
@@ -92,6 +95,24 @@ def _page(appointment_id: int, error=None, field: str | None = None, status: int
 def appointment(appointment_id: int):
     """One appointment: the pensioner, the identity check list and the actions."""
     return _page(appointment_id)
+
+
+@bp.route("/appointments/<int:appointment_id>/photo")
+@staff_required()
+def appointment_photo(appointment_id: int):
+    """The pensioner's home selfie (one frame), for the identity check; never cached."""
+    try:
+        photo = agency_enrol.pending_photo(
+            get_session(), _staff(), appointment_id, request.remote_addr
+        )
+    except NotFound:
+        abort(404)
+    if photo is None:
+        abort(404)
+    response = make_response(photo)
+    response.headers["Content-Type"] = "image/webp" if photo[8:12] == b"WEBP" else "image/jpeg"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 ACTIONS = {
