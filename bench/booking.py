@@ -26,7 +26,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The repository, in place of bench/ itself (bench/mrz.py would shadow the mrz package).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 
 def _database() -> tuple[str, str, str]:
@@ -87,9 +88,9 @@ def main() -> None:
                 text(
                     "INSERT INTO pensioner (dp_number, last_name, first_name, birth_date, "
                     "nationality, language, country, account_status, payment_status, "
-                    "must_change_password, auth_epoch, failed_logins, created_at, updated_at) "
+                    "must_change_password, auth_epoch, created_at, updated_at) "
                     "SELECT 'DP' || lpad(g::text, 7, '0'), 'BENCH', 'P' || g, DATE '1950-01-01', "
-                    "'MAR', 'fr', 'MAR', 'not_enrolled', 'active', false, 0, 0, now(), now() "
+                    "'MAR', 'fr', 'MAR', 'not_enrolled', 'active', false, 0, now(), now() "
                     "FROM generate_series(1, :n) g"
                 ),
                 {"n": total},
