@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nfc_bridge.sim.chip import demo_passport  # noqa: E402
+from nfc_bridge.sim import demo_passport  # noqa: E402
 from nfc_bridge.terminal import Terminal  # noqa: E402
 
 CHIP_S = 0.015  # per APDU

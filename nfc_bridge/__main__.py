@@ -33,7 +33,7 @@ def cmd_read(args) -> int:
 
     trust = TrustStore.load(args.csca) if args.csca else None
     if args.reader == "simulator":
-        from .sim.chip import demo_passport
+        from .sim import demo_passport
 
         options: dict = {"pace_param": None} if args.chip == "bac" else {}
         if args.chip == "short":
@@ -113,7 +113,7 @@ def cmd_demo_files(args) -> int:
     from cryptography.hazmat.primitives import serialization
 
     from .lds_files import FIDS
-    from .sim.chip import demo_passport
+    from .sim import demo_passport
 
     chip, mrz, trust = demo_passport()
     out = Path(args.directory)

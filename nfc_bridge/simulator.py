@@ -1,3 +1,4 @@
-"""Old path of :mod:`nfc_bridge.sim.chip`, kept so existing imports work."""
+"""Old path of :mod:`nfc_bridge.sim.chip` and :mod:`.sim.passport`, kept so imports work."""
 
 from .sim.chip import *  # noqa: F403
+from .sim.passport import *  # noqa: F403

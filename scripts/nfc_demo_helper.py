@@ -16,7 +16,7 @@ import time
 import urllib.request
 from urllib.parse import urlsplit
 
-from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim import demo_passport
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:

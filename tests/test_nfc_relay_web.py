@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim import demo_passport
 
 
 def _exchange(client, token, seq, responses, **extra):

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any
 
 from nfc_bridge.errors import NfcError, RelayError, ReplayDetected, SessionExpired
 from nfc_bridge.relay.protocol import (  # re-exported: the relay's public API
@@ -50,6 +50,7 @@ from nfc_bridge.relay.protocol import (  # re-exported: the relay's public API
     read_size_for,
     validate_exchange,
 )
+from nfc_bridge.relay.store import MemoryStore, Store
 
 log = logging.getLogger(__name__)
 
@@ -83,55 +84,6 @@ __all__ = [
     "read_size_for",
     "validate_exchange",
 ]
-
-
-class Store(Protocol):
-    """Where sessions live between requests (memory, Redis, a DB table)."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def set(self, key: str, value: str, ttl: float) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    # Optional: ``lock(key)`` returning a context manager that serialises the
-    # requests of one session across processes (e.g. a Redis lock). Without it
-    # RelayService serialises them within its own process only.
-
-
-class MemoryStore:
-    """A process-local ``Store`` with expiry, for tests, demos and one-process runs."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._items: dict[str, tuple[float, str]] = {}
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._session_locks = [threading.Lock() for _ in range(64)]
-
-    def lock(self, key: str) -> threading.Lock:
-        """A lock for ``key`` (striped: unrelated keys may share one, harmlessly)."""
-        return self._session_locks[hash(key) % len(self._session_locks)]
-
-    def get(self, key: str) -> str | None:
-        """The value, or ``None`` if absent or expired."""
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[0] <= self._clock():
-                del self._items[key]
-                return None
-            return item[1]
-
-    def set(self, key: str, value: str, ttl: float) -> None:
-        """Store ``value`` for ``ttl`` seconds."""
-        with self._lock:
-            self._items[key] = (self._clock() + ttl, value)
-
-    def delete(self, key: str) -> None:
-        """Forget ``key`` (no error if absent)."""
-        with self._lock:
-            self._items.pop(key, None)
 
 
 def _hash_secret(secret: str) -> str:

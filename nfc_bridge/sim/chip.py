@@ -5,12 +5,11 @@ from LDS files signed by :mod:`nfc_bridge.sim.pki`. Options model real chips
 (short-only or extended length, a maximum read size and how the chip reacts
 to a longer read) and faults for tests (stop answering, a bad MAC, a missing
 DO'99', odd status words, truncated answers, a replayed AA signature).
-``demo_passport()`` is the passport the web app reads in demo mode.
+The passports it serves are built in :mod:`.passport`.
 """
 
 from __future__ import annotations
 
-import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from ..apdu import Command, do53_overhead, parse_command
 from ..bac import MRZInfo, bac_keys
 from ..crypto import AES, DES3, KDF_ENC, KDF_MAC, des3_decrypt, des3_encrypt, kdf, pad, retail_mac
 from ..errors import ChipRemoved, NfcError, SecureMessagingError
-from ..lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS, com_file, dg_number
+from ..lds_files import APPLET_AID, EF_CARD_ACCESS, FIDS
 from ..sm import SMKeys, unwrap_command, wrap_response
 from ..tlv import parse_all, parse_one, tlv
 
@@ -334,84 +333,3 @@ def _is_extended(raw: bytes) -> bool:
 
 
 # --- ready-made passports -------------------------------------------------------------------
-
-DEMO_MRZ_FIELDS = dict(
-    surname="DEMO",
-    given="AMINA",
-    number="UT4821957",
-    nationality="UTO",
-    birth="500315",
-    sex="F",
-    expiry="310101",
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _demo_material():
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from .pki import demo_pki
-
-    return demo_pki(), rsa.generate_private_key(public_exponent=65537, key_size=1024)
-
-
-def build_passport(
-    pki,
-    *,
-    aa_key=None,
-    mrz_fields: dict | None = None,
-    encoding: str = "19794",
-    dgs_override: dict[str, bytes] | None = None,
-    face=None,
-    with_com: bool = True,
-    dg14: bytes | None = None,
-    **sod_kwargs,
-):
-    """LDS files (COM, DG1, DG2, DG15?, SOD) for a passport signed by ``pki``'s DSC.
-
-    Returns ``(files, mrz_information)``. ``face`` is ``(image, width, height)``;
-    ``dgs_override`` replaces data groups *after* signing (to model tampering).
-    """
-    from .demo_data import dg1_file, dg2_file, face_jpeg, td3_mrz
-    from .pki import make_sod
-
-    f = {**DEMO_MRZ_FIELDS, **(mrz_fields or {})}
-    mrz = td3_mrz(
-        f["surname"],
-        f["given"],
-        f["number"],
-        f["nationality"],
-        f["birth"],
-        f["sex"],
-        f["expiry"],
-        f.get("issuing"),
-    )
-    image, w, h = face or face_jpeg(86)
-    dgs = {"DG1": dg1_file(mrz), "DG2": dg2_file(image, w, h, encoding=encoding)}
-    if dg14 is not None:
-        dgs["DG14"] = dg14
-    if aa_key is not None:
-        dgs["DG15"] = aa.dg15_file(aa_key.public_key())
-    sod = make_sod({dg_number(n): d for n, d in dgs.items()}, pki, **sod_kwargs)
-    dgs.update(dgs_override or {})
-    files = {"COM": com_file(list(dgs)), "SOD": sod, **dgs}
-    if not with_com:
-        del files["COM"]
-    info = MRZInfo(f["number"], f["birth"], f["expiry"]).key_string()
-    return files, info
-
-
-def demo_passport(**chip_options):
-    """``(SimulatedChip, mrz_information, trust_store)`` of the demo passport.
-
-    The demo chip offers PACE (brainpoolP256r1, AES-128) with BAC fallback and an
-    RSA-1024 active authentication key; its CSCA (the same key in every process,
-    see :func:`~nfc_bridge.sim.pki.demo_pki`) is the only one in the trust store.
-    """
-    from ..truststore import TrustStore
-
-    pki, aa_key = _demo_material()
-    files, info = build_passport(pki, aa_key=aa_key)
-    chip_options.setdefault("pace_param", 13)
-    chip = SimulatedChip(files, info, aa_key=aa_key, **chip_options)
-    return chip, info, TrustStore([pki.csca])

@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m nfc_bridge.transports.vpcd``: lay the demo passport on vpcd's reader."""
     import argparse
 
-    from nfc_bridge.sim.chip import demo_passport
+    from nfc_bridge.sim import demo_passport
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--host", default=DEFAULT_HOST)

@@ -11,7 +11,7 @@ if _ROOT not in sys.path:
 import pytest  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 
-from nfc_bridge.sim.chip import SimulatedChip, build_passport  # noqa: E402
+from nfc_bridge.sim import SimulatedChip, build_passport  # noqa: E402
 from nfc_bridge.sim.pki import make_pki  # noqa: E402
 from nfc_bridge.terminal import Terminal  # noqa: E402
 from nfc_bridge.truststore import TrustStore  # noqa: E402

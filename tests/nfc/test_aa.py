@@ -3,7 +3,7 @@
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from nfc_bridge import aa
-from nfc_bridge.sim.chip import Faults, SimulatedChip, build_passport
+from nfc_bridge.sim import Faults, SimulatedChip, build_passport
 from nfc_bridge.terminal import Terminal
 
 CHALLENGE = bytes.fromhex("0123456789ABCDEF")

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from nfc_bridge import aa, ca
-from nfc_bridge.sim.chip import SimulatedChip, build_passport
+from nfc_bridge.sim import SimulatedChip, build_passport
 from nfc_bridge.terminal import State, Terminal
 
 
@@ -54,7 +54,7 @@ def test_chip_refusing_chip_authentication_fails(ca_passport, run):
 
 def test_chip_removed_during_chip_authentication(ca_passport, ca_key, run):
     from nfc_bridge.errors import ChipRemoved
-    from nfc_bridge.sim.chip import Faults
+    from nfc_bridge.sim import Faults
 
     files, mrz = ca_passport
     probe = SimulatedChip(files, mrz, ca_key=ca_key, sleep=None)

@@ -15,7 +15,7 @@ from nfc_bridge.errors import (
     StatusWordError,
 )
 from nfc_bridge.reader import read_passport
-from nfc_bridge.sim.chip import Faults
+from nfc_bridge.sim import Faults
 from nfc_bridge.terminal import State, Terminal
 from nfc_bridge.tlv import parse_all, parse_one
 
@@ -173,7 +173,7 @@ def test_random_bytes_never_crash_the_tlv_parser():
 
 
 def test_a_file_claiming_gigabytes_is_refused(pki, run):
-    from nfc_bridge.sim.chip import SimulatedChip, build_passport
+    from nfc_bridge.sim import SimulatedChip, build_passport
 
     files, mrz = build_passport(pki)
     files["DG2"] = b"\x75\x84\x7f\xff\xff\xff" + files["DG2"][4:]

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from nfc_bridge.pa import passive_auth
-from nfc_bridge.sim.chip import build_passport
+from nfc_bridge.sim import build_passport
 from nfc_bridge.sim.pki import make_pki, master_list
 from nfc_bridge.truststore import TrustStore
 

@@ -18,7 +18,7 @@ import pytest
 from nfc_bridge import transports
 from nfc_bridge.errors import BacFailed, ChipRemoved, PaceFailed
 from nfc_bridge.reader import read_passport
-from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim import demo_passport
 from nfc_bridge.terminal import Terminal
 from nfc_bridge.transports.pcsc import NoChip, PcscTransport, PcscUnavailable, ReaderNotFound
 from nfc_bridge.transports.pcscd import PcscdProcess, running_pcscd_pid, wait_for_card

@@ -34,7 +34,7 @@ from nfc_bridge.relay import (
     parse_exchange_body,
     play_helper,
 )
-from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim import demo_passport
 from nfc_bridge.sim.transport import SimulatorTransport
 from nfc_bridge.terminal import Terminal
 

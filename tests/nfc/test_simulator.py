@@ -3,7 +3,7 @@
 from nfc_bridge.apdu import Command, read_binary, select_aid, select_ef
 from nfc_bridge.lds_files import APPLET_AID
 from nfc_bridge.reader import read_passport
-from nfc_bridge.sim.chip import demo_passport
+from nfc_bridge.sim import demo_passport
 from nfc_bridge.terminal import Terminal
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from nfc_bridge import pace
 from nfc_bridge.reader import read_passport
-from nfc_bridge.sim.chip import SimulatedChip, build_passport
+from nfc_bridge.sim import SimulatedChip, build_passport
 from nfc_bridge.terminal import TRANSITIONS, State, Terminal
 
 CHALLENGE = bytes.fromhex("0123456789ABCDEF")

@@ -75,7 +75,7 @@ def demo_session():
     """Demo mode only: a relay session for the simulated demo passport."""
     if not (current_app.config.get("DEMO") or current_app.config.get("TESTING")):
         abort(404)
-    from nfc_bridge.sim.chip import demo_passport
+    from nfc_bridge.sim import demo_passport
 
     _chip, mrz_information, _trust = demo_passport()
     # The server chooses the active-authentication challenge (proves a genuine chip).

@@ -42,7 +42,7 @@ def _trust_store(app: Flask):
     if path:
         return TrustStore.load(path)
     if app.config.get("DEMO") or app.config.get("TESTING") or app.debug:
-        from nfc_bridge.sim.chip import demo_passport
+        from nfc_bridge.sim import demo_passport
 
         return demo_passport()[2]
     return TrustStore([])
