@@ -215,3 +215,19 @@ def test_at_the_agency_login_selfie_adviser_code_and_password(app, client, start
     assert "change" in login.headers["Location"] or "password" in login.headers["Location"]
     opened = db.get(Pensioner, started.pensioner_id, populate_existing=True)
     assert opened.account_status == "active" and opened.must_change_password
+
+
+def test_after_a_no_show_the_pensioner_is_asked_for_a_new_appointment(app, client, started, db):
+    client.post("/enrol/agency/identity", data=IDENTITY)
+    _to_appointment(app, db, started)
+    agency, day, slot = _first_slot(db)
+    query = {"agency": agency.id, "starts_at": slot.starts_at.isoformat()}
+    client.post("/enrol/agency/appointment/confirm", data=query)
+    appointment = db.exec(select(Appointment)).one()
+    with app.app_context():
+        booking.set_status(db, appointment.id, booking.AppointmentStatus.NO_SHOW)
+    again = client.get("/enrol/agency/booked")
+    assert again.headers["Location"].endswith("/enrol/agency/appointment")
+    client.post("/enrol/agency/appointment/confirm", data=query)
+    live = db.exec(select(Appointment).where(Appointment.status == "booked")).one()
+    assert live.id != appointment.id and live.starts_at == slot.starts_at
