@@ -191,3 +191,21 @@ def test_one_login_bucket_for_pensioner_and_staff_forms(pg_url, demo):
     app.extensions["db_engine"].dispose()
     assert codes == [422, 422, 422, 429]
     assert staff.status_code == 429
+
+
+def test_the_daily_cycle_forgets_old_counters(app, client, demo, db):
+    from datetime import date
+
+    from webapp.services import daily
+
+    _login(client, "DP999999")
+    for row in db.exec(select(LoginThrottle)).all():
+        row.updated_at = utcnow() - timedelta(days=3)
+    db.commit()
+    _login(client, "DP999998")  # a fresh one stays
+    with app.app_context():
+        from webapp.db import get_session
+
+        assert daily.cycle(get_session(), date.today())["login_counters_purged"] == 2
+    db.expire_all()
+    assert len(db.exec(select(LoginThrottle)).all()) == 2

@@ -25,7 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..models import DailyRun, utcnow
-from . import agency_enrol, campaigns, enrolment, notify, proof_of_life, proof_store, reminders
+from . import (
+    agency_enrol,
+    campaigns,
+    enrolment,
+    notify,
+    proof_of_life,
+    proof_store,
+    reminders,
+    throttle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +85,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
     recovered = proof_of_life.recover_stale(session)
     appointments = agency_enrol.send_reminders(session)
     expired = enrolment.expire_stale(session)
+    counters = throttle.purge(session)
     return {
         "day": day.isoformat(),
         "campaign": campaign.quarter,
@@ -86,6 +96,7 @@ def cycle(session: Session, day: date) -> dict[str, Any]:
         "recovered": recovered,
         "appointment_reminders": appointments,
         "expired_enrolments": expired,
+        "login_counters_purged": counters,
     }
 
 
