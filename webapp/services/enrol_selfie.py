@@ -267,7 +267,12 @@ def _engine_decision(session: Session, selfie: EnrolSelfie, enrolment: Enrolment
     required = current_app.config["PROOF_LIVENESS_REQUIRED"]
     try:
         result = face_engine.check_burst(
-            frames, drawn, reference, now=selfie.created_at, require_actions=required
+            frames,
+            drawn,
+            reference,
+            now=selfie.created_at,
+            require_actions=required,
+            config=face_engine.LivenessConfig.from_mapping(current_app.config["FACE_LIVENESS"]),
         )
     except face_engine.PictureRefused as exc:
         return Decision.REFUSED, None, None, [r.code for r in exc.reasons], None
@@ -280,7 +285,11 @@ def _engine_decision(session: Session, selfie: EnrolSelfie, enrolment: Enrolment
         return Decision.LIVENESS_FAILED, summary["distance"], liveness, summary["reasons"], None
     if match is None or match.decision == "refused":
         return Decision.REFUSED, None, liveness, summary["reasons"] or ["no_face"], None
-    # Only a clear match enrols: the grey zone is no_match here (no adviser reviews it).
+    # Only a clear match enrols: the grey zone is no_match here (no adviser reviews it),
+    # for the face as for the liveness (a turn with too little parallax to tell a head
+    # from a card turned in front of the lens).
+    if result.liveness.needs_review:
+        return Decision.NO_MATCH, match.distance, liveness, summary["review"], None
     decision = Decision.MATCH if match.decision == "match" else Decision.NO_MATCH
     codes = [] if decision == Decision.MATCH else ["no_match"]
     return decision, match.distance, liveness, codes, reference
