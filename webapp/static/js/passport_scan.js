@@ -58,7 +58,7 @@
 
     function next() {
       if (!scanning) return;
-      if (sent >= MAX_FRAMES) { fail(root.dataset.msgUnavailable); return; }
+      if (sent >= MAX_FRAMES) { fail(root.dataset.msgGiveup); return; }
       sent += 1;
       grab().then(function (blob) {
         var data = new FormData();
