@@ -21,7 +21,7 @@ from . import image as img
 from . import result as codes
 from .ocr import ocr
 from .result import MrzResult
-from .text import Reading, fit, parse_fields, uncertain, vote
+from .text import Reading, fit, names_suspicious, parse_fields, settle_g6, uncertain, vote
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,17 @@ def _read_turned(
 
 
 def _read_strip(strip: Image.Image, attempt: _Attempt) -> Reading | None:
-    """The strip's best reading: one pass when it is clean, three and a vote otherwise."""
+    """The strip's best reading: one pass when it is clean, more and a vote otherwise.
+
+    Legacy engine first (the best on OCR-B's fillers); if its reading is in
+    doubt, the LSTM engine (the better judge of G against 6); if the names are
+    still in doubt, the legacy engine on the enlarged strip, and a vote.
+    """
+    large = img.upscale(strip)
+    first = large if strip.width < img.SMALL_STRIP else strip  # too small as it is
+    passes = [(first, True), (strip, False), (strip if first is large else large, True)]
     readings: list[Reading] = []
-    passes = [
-        (strip, True),  # legacy engine: the best on OCR-B
-        (img.upscale(strip), True),  # legacy again, enlarged (passporteye's retry)
-        (strip, False),  # the LSTM engine: different mistakes
-    ]
-    if strip.width < img.SMALL_STRIP:
-        passes[0], passes[1] = passes[1], passes[0]  # too small to read as it is
+    lstm: Reading | None = None
     flipped = False
     for picture, legacy in passes:
         if flipped:
@@ -132,13 +134,16 @@ def _read_strip(strip: Image.Image, attempt: _Attempt) -> Reading | None:
             continue
         attempt.keep(reading, picture)
         readings.append(reading)
-        if len(readings) == 1 and reading.valid and not uncertain(reading):
-            return reading
-        if len(readings) == 2 and reading.valid and readings[0].lines == reading.lines:
-            return reading
+        if not legacy:
+            lstm = reading
+        best = settle_g6(readings[0], lstm)
+        if len(readings) == 1 and best.valid and not uncertain(best):
+            return best
+        if len(readings) == 2 and best.valid and not names_suspicious(best):
+            return best
     if not readings:
         return None
-    return vote(readings)
+    return settle_g6(vote(readings), lstm)
 
 
 def ocr_strip(strip: Image.Image, legacy: bool) -> str:

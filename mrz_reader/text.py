@@ -124,9 +124,10 @@ class Reading:
     valid: bool
 
     @property
-    def score(self) -> tuple[int, int]:
-        """Higher is better: valid first, then passing check digits."""
-        return (int(self.valid), self.checks_ok - self.checks_total)
+    def score(self) -> tuple[int, int, int]:
+        """Higher is better: valid first, then passing check digits, then the wider
+        format (a visa A's lines cut short can pass as a visa B's)."""
+        return (int(self.valid), self.checks_ok - self.checks_total, self.layout.width)
 
 
 def _fit_length(line: str, width: int) -> str:
@@ -320,18 +321,26 @@ def vote(readings: list[Reading]) -> Reading:
 
     Names and visa optional data have no check digit, and a single OCR pass can
     misread a glyph consistently: where independent passes disagree, the
-    majority wins and a tie keeps the best reading's character. The merged
+    majority wins and a tie keeps the best reading's character, except that a
+    filler seen by one pass wins over its look-alikes in the names. The merged
     lines are checked again; the best single reading stays if they fail.
     """
     ranked = sorted(readings, key=lambda r: r.score, reverse=True)
     first = ranked[0]
     same = [r for r in ranked if r.layout is first.layout]
-    if len(same) < 3:
+    if len(same) < 2:
         return first
+    names = first.layout.field("names")
     lines = []
     for index in range(first.layout.lines):
         voted = []
-        for chars in zip(*(r.lines[index] for r in same), strict=True):
+        for column, chars in enumerate(zip(*(r.lines[index] for r in same), strict=True)):
+            in_names = index == names.line and names.start <= column < names.end
+            if in_names and "<" in chars and set(chars) <= FILLER_LOOKALIKES | {"<"}:
+                # One pass saw a filler where others saw its look-alike: a filler
+                # misread as a letter is far likelier than a letter as a filler.
+                voted.append("<")
+                continue
             counts = {ch: chars.count(ch) for ch in chars}
             top = max(counts.values())
             voted.append(next(ch for ch in chars if counts[ch] == top))
@@ -344,16 +353,43 @@ def uncertain(reading: Reading) -> bool:
     """Whether a valid reading still deserves a second opinion.
 
     Its names have a filler look-alike where a name meets its padding, or an
-    alphanumeric field has a look-alike letter between two digits (``1B5``).
+    alphanumeric field has a look-alike letter between two digits (``1B5``) or
+    a ``G`` or a ``6``: they differ by 10 in the check-digit sum, so no check
+    digit tells them apart, and tesseract's legacy engine reads OCR-B's ``G``
+    as ``6`` (see :func:`settle_g6`).
     """
     if names_suspicious(reading):
         return True
     for field in reading.layout.fields:
         if field.kind == "alnum":
             value = reading.lines[field.line][field.start : field.end]
-            if re.search(r"[0-9][BDGIOQSZ][0-9]", value):
+            if re.search(r"[0-9][BDGIOQSZ][0-9]|[G6]", value):
                 return True
     return False
+
+
+def settle_g6(reading: Reading, lstm: Reading | None) -> Reading:
+    """``reading`` with each G/6 of its alphanumeric fields as the LSTM engine read it.
+
+    The legacy engine is the better judge of fillers, the LSTM engine of G
+    against 6 (which check digits cannot decide).
+    """
+    if lstm is None or lstm.layout is not reading.layout:
+        return reading
+    lines = [list(line) for line in reading.lines]
+    changed = False
+    for field in reading.layout.fields:
+        if field.kind != "alnum":
+            continue
+        row = lines[field.line]
+        for i in range(field.start, field.end):
+            theirs = lstm.lines[field.line][i]
+            if {row[i], theirs} == {"G", "6"}:
+                row[i], changed = theirs, True
+    if not changed:
+        return reading
+    settled = evaluate(reading.layout, ["".join(row) for row in lines])
+    return settled if settled.score >= reading.score else reading
 
 
 def names_suspicious(reading: Reading) -> bool:

@@ -152,3 +152,22 @@ def test_a_name_ending_in_a_filler_look_alike_is_kept():
     lines = _td3("EL<KHATTABI<<LEE<ALEX", "AB1234567")
     reading = fit("\n".join(lines))
     assert reading.valid and list(reading.lines) == lines
+
+
+def test_a_filler_seen_by_one_pass_wins_over_its_look_alike_in_the_names():
+    from mrz_reader.text import vote
+
+    lines = _td3("EL<AMRANI<<FATIMA<ZAHRA", "AB1234567")
+    glued = lines[0].replace("ZAHRA<", "ZAHRAS")
+    readings = [fit(f"{glued}\n{lines[1]}"), fit("\n".join(lines))]
+    assert list(vote(readings).lines) == lines
+
+
+def test_g_and_6_are_taken_from_the_lstm_pass():
+    from mrz_reader.text import settle_g6
+
+    lines = _td3("BERRADA<<AICHA", "G6402359<")
+    legacy = fit("\n".join([lines[0], lines[1].replace("G", "6", 1)]))
+    lstm = fit("\n".join(lines))
+    assert legacy.valid and legacy.lines[1].startswith("66")
+    assert list(settle_g6(legacy, lstm).lines) == lines
