@@ -41,6 +41,7 @@ bench: translations
 	$(BIN)/python bench/proof.py
 	$(BIN)/python bench/mrz.py
 	$(BIN)/python bench/booking.py
+	$(BIN)/python bench/login_timing.py
 
 worker: setup
 	$(FLASK) jobs worker
