@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.cbook
 import pytest
 import skimage.data
@@ -99,3 +101,58 @@ def test_after_the_daily_limit_the_page_points_to_the_agency(app, client, at_sel
     assert refused.status_code == 409 and refused.get_json()["error"] == "daily_limit"
     page = client.get("/enrol/selfie").data.decode()
     assert "trop d&#39;essais" in page and "/enrol/start/agency" in page
+
+
+def test_through_a_real_rq_worker_the_page_polls_then_opens_the_account(make_rq_app):
+    """Jobs on Redis: the outcome block polls while a forking RQ worker decides."""
+    import os
+
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from webapp.db import get_session
+    from webapp.services import demo, enrol_selfie
+    from webapp.services.passwords import hash_password
+
+    app = make_rq_app("enrolselfie", PROOF_LIVENESS_REQUIRED=False)
+    with app.app_context():
+        session = get_session()
+        demo.seed(session)
+        amina = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100010")).one()
+        row = new_enrolment(
+            session, step="selfie", pensioner_id=amina.id, provisional_hash=hash_password(CODE)
+        )
+        row.reference_photo = enrol_selfie.seal_photo(row, face_jpeg()[0])
+        session.add(row)
+        session.commit()
+        token = row.token
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["enrolment"] = token
+    frames = moving_burst(Image.fromarray(skimage.data.astronaut()))
+    outcome, _nonce = SelfieSteps(client).attest_with(frames)
+    page = outcome.data.decode()
+    assert 'data-decision="pending"' in page and 'hx-trigger="every 1s"' in page
+    selfie_id = int(re.search(r"/enrol/selfie/attempts/(\d+)", page).group(1))
+
+    app.extensions["db_engine"].dispose()
+    app.extensions["db_pid"] = os.getpid()
+    conn = Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        Worker([Queue(app.config["RQ_QUEUE"], connection=conn)], connection=conn).work(burst=True)
+
+    polled = client.get(f"/enrol/selfie/attempts/{selfie_id}").data.decode()
+    assert 'data-decision="match"' in polled and 'href="/enrol/done"' in polled
+    assert _amina_status(app) == "active"
+
+
+def _amina_status(app) -> str:
+    from webapp.db import get_session
+
+    with app.app_context():
+        return (
+            get_session()
+            .exec(select(Pensioner).where(Pensioner.dp_number == "DP100010"))
+            .one()
+            .account_status
+        )
