@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from webapp.db import get_session
-from webapp.services import campaigns, daily
+from webapp.services import daily
+from webapp.services.local_time import local_today
 
 
 def run_daily(today: str | None = None) -> dict:
     """Reminders, suspensions, purge and lost-job recovery for ``today`` (ISO date)."""
-    day = date.fromisoformat(today) if today else campaigns.local_today()
+    day = date.fromisoformat(today) if today else local_today()
     return daily.cycle(get_session(), day)
 
 

@@ -12,7 +12,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BLUEPRINTS = ("auth", "nfc", "proof", "public", "space", "staff")
+# Every package under webapp/ but the domain and the tables is a blueprint (routes).
+BLUEPRINTS = sorted(
+    p.parent.name
+    for p in (ROOT / "webapp").glob("*/__init__.py")
+    if p.parent.name not in ("services", "models")
+)
 
 
 def _module_name(path: Path) -> str:
@@ -57,6 +62,24 @@ def _violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
 
 def test_services_never_import_jobs_or_the_app_factory():
     forbidden = ("jobs", "webapp.create_app", "webapp.worker")
+    assert _violations(_files("webapp/services"), forbidden) == []
+
+
+def test_services_never_reach_up_into_the_view_layer():
+    """No request, session, templates or blueprint code in the domain (``lazy_gettext``
+    markers on named errors are fine: they are message keys, resolved by the page)."""
+    forbidden = (
+        "webapp.i18n",
+        "webapp.render",
+        "webapp.security",
+        "webapp.sessions",
+        "flask.request",
+        "flask.session",
+        "flask.render_template",
+        "flask.g",
+        "flask_login",
+        *(f"webapp.{bp}" for bp in BLUEPRINTS),
+    )
     assert _violations(_files("webapp/services"), forbidden) == []
 
 

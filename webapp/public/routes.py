@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from ..db import get_session
 from ..render import render_page, safe_next
-from ..services import attestations
+from ..services import attestations, pensioners
 from . import bp
 
 GUIDE_TOPICS = ("install", "login", "payments", "attestation", "contact", "alerts", "offline")
@@ -75,8 +75,7 @@ def set_language(lang: str):
         abort(404)
     session["lang"] = lang
     if current_user.is_authenticated and current_user.is_pensioner:
-        current_user.record.language = lang
-        get_session().commit()
+        pensioners.set_language(get_session(), current_user.record, lang)
     target = safe_next(request.form.get("next")) or url_for("public.index")
     if request.headers.get("HX-Request"):
         response = make_response("", 204)

@@ -85,6 +85,23 @@ def get_or_issue(session: Session, pensioner: Pensioner, year: int) -> Attestati
     return attestation
 
 
+def of_year(session: Session, pensioner_id: int, year: int) -> Attestation | None:
+    """The pensioner's attestation for ``year``, if issued."""
+    return session.exec(
+        select(Attestation).where(
+            Attestation.pensioner_id == pensioner_id, Attestation.year == year
+        )
+    ).first()
+
+
+def of_pensioner(session: Session, pensioner_id: int, attestation_id: int) -> Attestation | None:
+    """An attestation by id, only if it belongs to the pensioner."""
+    attestation = session.get(Attestation, attestation_id)
+    if attestation is None or attestation.pensioner_id != pensioner_id:
+        return None
+    return attestation
+
+
 def find_by_code(session: Session, code: str) -> tuple[Attestation, Pensioner] | None:
     """The attestation and its holder for a verification code, if genuine."""
     row = session.exec(

@@ -18,7 +18,6 @@ from sqlalchemy import exists, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..i18n import LOCAL_TZ
 from ..models import (
     AccountStatus,
     Alert,
@@ -32,14 +31,10 @@ from ..models import (
 )
 from . import audit, reminders
 from . import pensioners as pensioner_svc
+from .local_time import local_today
 
 log = logging.getLogger(__name__)
 QUARTER_MONTHS = (1, 4, 7, 10)
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Today's date in the fund's time zone."""
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
 
 
 def quarter_of(day: date) -> str:

@@ -105,3 +105,12 @@ def update_contact(
     )
     session.commit()
     return changed
+
+
+def set_language(session: Session, pensioner: Pensioner, lang: str) -> bool:
+    """Save the pensioner's language (the caller checked it is offered); True if it changed."""
+    if pensioner.language == lang:
+        return False
+    pensioner.language = lang
+    session.commit()
+    return True

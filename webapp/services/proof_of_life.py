@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 import face_engine
 
-from ..i18n import LOCAL_TZ
 from ..models import (
     Campaign,
     JobRecord,
@@ -31,6 +30,7 @@ from ..models import (
 )
 from ..models.proof import Decision
 from . import audit, campaigns, tasks
+from .local_time import local_midnight, local_today
 from .proof_store import (
     ProofError,
     decrypt_frames,
@@ -47,17 +47,12 @@ log = logging.getLogger(__name__)
 
 def attempts_today(session: Session, pensioner_id: int, now: datetime | None = None) -> int:
     """Uploads accepted today (local day), for the daily limit."""
-    start = _local_midnight(now)
+    start = local_midnight(now)
     return session.exec(
         select(func.count())
         .select_from(ProofAttempt)
         .where(ProofAttempt.pensioner_id == pensioner_id, ProofAttempt.created_at >= start)
     ).one()
-
-
-def _local_midnight(now: datetime | None) -> datetime:
-    local = (now or utcnow()).astimezone(LOCAL_TZ)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def check_can_attempt(
@@ -79,7 +74,7 @@ def check_can_attempt(
             .select_from(LivenessChallenge)
             .where(
                 LivenessChallenge.pensioner_id == pensioner.id,
-                LivenessChallenge.issued_at >= _local_midnight(now),
+                LivenessChallenge.issued_at >= local_midnight(now),
             )
         ).one()
         if issued >= 3 * limit:
@@ -189,7 +184,7 @@ def accept_upload(
         )
         session.commit()
         raise
-    campaign = campaigns.campaign_for(session, campaigns.local_today(now))
+    campaign = campaigns.campaign_for(session, local_today(now))
     attempt = ProofAttempt(
         pensioner_id=pensioner.id,
         campaign_id=campaign.id,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from ..models import Pensioner, ProofAttempt, utcnow
+from ..models import LivenessChallenge, Pensioner, ProofAttempt, utcnow
 from ..models.proof import Decision
-from . import audit, campaigns
+from . import audit, campaigns, proof_store
 from . import pensioners as pensioner_svc
+from .local_time import local_today
 from .proof_of_life import campaign_of
 from .proof_store import ProofError
 
@@ -27,6 +28,60 @@ def review_queue(session: Session) -> list[tuple[ProofAttempt, Pensioner]]:
         .order_by(col(ProofAttempt.created_at))
     ).all()
     return list(rows)
+
+
+def attempt_for_review(
+    session: Session, attempt_id: int, *, staff_id: int | None = None, ip: str | None = None
+) -> tuple[ProofAttempt, Pensioner] | None:
+    """The attempt and its pensioner for the review page, or None.
+
+    With ``staff_id``, the adviser opening it is audited (biometric data shown).
+    """
+    attempt = session.get(ProofAttempt, attempt_id)
+    if attempt is None:
+        return None
+    pensioner = session.get(Pensioner, attempt.pensioner_id)
+    if pensioner is None:
+        return None
+    if staff_id is not None:
+        audit.record(
+            session,
+            "staff_review_viewed",
+            actor_type="staff",
+            actor_id=staff_id,
+            target_type="pensioner",
+            target_id=attempt.pensioner_id,
+            ip=ip,
+            attempt_id=attempt.id,
+        )
+        session.commit()
+    return attempt, pensioner
+
+
+def review_frame(
+    session: Session, attempt_id: int, index: int, *, staff_id: int, ip: str | None = None
+) -> bytes:
+    """One decrypted frame of an attempt for the reviewer, audited (ProofError when gone)."""
+    attempt = session.get(ProofAttempt, attempt_id)
+    if attempt is None:
+        raise ProofError("attempt_not_found")
+    challenge = session.get(LivenessChallenge, attempt.challenge_id)
+    if challenge is None:
+        raise ProofError("frames_unreadable")
+    data = proof_store.frame_as_data(attempt, challenge, index)
+    audit.record(
+        session,
+        "staff_view_frame",
+        actor_type="staff",
+        actor_id=staff_id,
+        target_type="pensioner",
+        target_id=attempt.pensioner_id,
+        ip=ip,
+        attempt_id=attempt.id,
+        frame=index,
+    )
+    session.commit()
+    return data
 
 
 def review(
@@ -55,20 +110,9 @@ def review(
         attempt_id=attempt.id,
         reason=attempt.review_reason,
     )
-    # The alert list words this kind in the reader's language; the French text stays
-    # as a fallback for other readers of the row (exports, the staff view).
-    pensioner_svc.add_alert(
-        session,
-        attempt.pensioner_id,
-        "pol_review_" + attempt.review_decision,
-        title="Preuve de vie vérifiée" if approve else "Preuve de vie non acceptée",
-        body=(
-            "Un conseiller a confirmé votre preuve de vie. Merci."
-            if approve
-            else "Un conseiller n'a pas pu confirmer votre identité. Recommencez ou "
-            "prenez rendez-vous en agence."
-        ),
-    )
+    # A code only: the alert is worded at display time in the reader's language
+    # (templates/space/_alert_text.html, the one catalogue).
+    pensioner_svc.add_alert(session, attempt.pensioner_id, "pol_review_" + attempt.review_decision)
     if approve:
         pensioner = session.get(Pensioner, attempt.pensioner_id)
         campaigns.attest(
@@ -96,7 +140,7 @@ def attest_at_agency(
     ).first()
     if pensioner is None:
         raise ProofError("pensioner_not_found")
-    campaign = campaigns.campaign_for(session, campaigns.local_today())
+    campaign = campaigns.campaign_for(session, local_today())
     audit.record(
         session,
         "proof_agency_visit",

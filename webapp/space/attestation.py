@@ -3,7 +3,6 @@
 from flask import abort, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlmodel import select
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
@@ -60,7 +59,9 @@ def job_poll(job_id: str):
     if job is None or job.pensioner_id != current_user.id:
         abort(404)
     if job.status == "finished" and job.kind == "attestation_pdf":
-        att = get_session().get(Attestation, job.result["attestation_id"])
+        att = svc.of_pensioner(get_session(), job.pensioner_id, job.result["attestation_id"])
+        if att is None:
+            abort(404)
         return _ready(att)
     return render_page("space/job.html", title=_l("Mon attestation"), job=job)
 
@@ -70,15 +71,7 @@ def job_poll(job_id: str):
 def attestation_download(year: int):
     """The cached PDF; if it is not rendered yet, back to the attestation screen."""
     pensioner = current_pensioner()
-    att = (
-        get_session()
-        .exec(
-            select(Attestation).where(
-                Attestation.pensioner_id == pensioner.id, Attestation.year == year
-            )
-        )
-        .first()
-    )
+    att = svc.of_year(get_session(), pensioner.id, year)
     if att is None or att.pdf is None:
         return redirect(url_for("space.attestation", year=year))
     response = make_response(att.pdf)

@@ -8,10 +8,8 @@ from flask_login import current_user
 
 from ..auth.users import staff_required
 from ..db import get_session
-from ..models import LivenessChallenge, Pensioner, ProofAttempt
 from ..proof.messages import reason_text
 from ..render import render_page
-from ..services import audit, proof_store
 from ..services import proof_review as review_svc
 from ..services.proof_store import ProofError
 from . import bp
@@ -47,14 +45,17 @@ def review_queue():
     )
 
 
-def _attempt_page(attempt: ProofAttempt, error: str | None = None, status: int = 200):
-    session = get_session()
+def _attempt_page(attempt_id: int, error: str | None = None, status: int = 200, found=None):
+    found = found or review_svc.attempt_for_review(get_session(), attempt_id)
+    if found is None:
+        abort(404)
+    attempt, pensioner = found
     return render_page(
         "staff/review_attempt.html",
         status=status,
         title=_l("Vérification d'une preuve de vie"),
         attempt=attempt,
-        pensioner=session.get(Pensioner, attempt.pensioner_id),
+        pensioner=pensioner,
         error=error,
         reason=request.form.get("reason", ""),
     )
@@ -65,22 +66,13 @@ def _attempt_page(attempt: ProofAttempt, error: str | None = None, status: int =
 def review_attempt(attempt_id: int):
     """One attempt: measures, frames (if still kept) and the approve / reject form."""
     session = get_session()
-    attempt = session.get(ProofAttempt, attempt_id)
-    if attempt is None:
-        abort(404)
     if request.method == "GET":
-        audit.record(
-            session,
-            "staff_review_viewed",
-            actor_type="staff",
-            actor_id=current_user.id,
-            target_type="pensioner",
-            target_id=attempt.pensioner_id,
-            ip=request.remote_addr,
-            attempt_id=attempt.id,
+        found = review_svc.attempt_for_review(
+            session, attempt_id, staff_id=current_user.id, ip=request.remote_addr
         )
-        session.commit()
-        return _attempt_page(attempt)
+        if found is None:
+            abort(404)
+        return _attempt_page(attempt_id, found=found)
     action = request.form.get("action")
     if action not in ("approve", "reject"):
         abort(400)
@@ -95,38 +87,20 @@ def review_attempt(attempt_id: int):
         )
     except ProofError as exc:
         session.rollback()
-        return _attempt_page(attempt, error=reason_text(exc.code), status=422)
-    session.refresh(attempt)
-    return _attempt_page(attempt)
+        return _attempt_page(attempt_id, error=reason_text(exc.code), status=422)
+    return _attempt_page(attempt_id)
 
 
 @bp.route("/review/<int:attempt_id>/frames/<int:index>.jpg")
 @staff_required()
 def review_frame(attempt_id: int, index: int):
     """One decrypted frame for the reviewer; never cached."""
-    session = get_session()
-    attempt = session.get(ProofAttempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    challenge = session.get(LivenessChallenge, attempt.challenge_id)
-    if challenge is None:
-        abort(404)
     try:
-        data = proof_store.frame_as_data(attempt, challenge, index)
+        data = review_svc.review_frame(
+            get_session(), attempt_id, index, staff_id=current_user.id, ip=request.remote_addr
+        )
     except ProofError:
         abort(404)
-    audit.record(
-        session,
-        "staff_view_frame",
-        actor_type="staff",
-        actor_id=current_user.id,
-        target_type="pensioner",
-        target_id=attempt.pensioner_id,
-        ip=request.remote_addr,
-        attempt_id=attempt.id,
-        frame=index,
-    )
-    session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = "image/jpeg"
     response.headers["Cache-Control"] = "no-store"
