@@ -1,26 +1,31 @@
 """Language choice and locale-aware formatting (French default, Arabic RTL, English).
 
-The formatters run hundreds of times on a payments page (120 months, three
-amounts each), so the Babel data they need is read once per language and
-kept: money is formatted from integer centimes with the locale's separators
-(no float, no pattern parsing per call), month labels are cached.
+Amounts and dates go through Babel's own formatters (``format_currency``,
+``format_date``) with the CLDR locale of the language; they run hundreds of
+times on a payments page (120 months, three amounts each), so their results
+are cached per (value, language): monthly amounts and dates repeat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from flask import Flask, current_app, g, request, session
-from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user, user_logged_in
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-LOCAL_TZ = ZoneInfo("Africa/Casablanca")
+from .services.local_time import LOCAL_TZ, local_date
+
 RTL_LANGUAGES = {"ar"}
 DEFAULT_LANG = "fr"
 # The CLDR locale behind each language: Moroccan French and Arabic (Western
@@ -32,70 +37,24 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """The user's saved language, else the ``lang`` cookie, else the browser's, else French."""
     languages = current_app.config["LANGUAGES"]
-    forced = getattr(g, "force_locale", None)
-    if forced in languages:
-        return forced
     user_lang = getattr(current_user, "language", None) if current_user else None
     if user_lang in languages:
-        return user_lang
+        return str(user_lang)
     chosen = request.cookies.get(LANG_COOKIE) or session.get("lang")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     return request.accept_languages.best_match(languages) or DEFAULT_LANG
 
 
 def select_timezone() -> str:
     """Dates are shown in Moroccan time, the fund's reference."""
-    return "Africa/Casablanca"
-
-
-def _babel_context():
-    """Flask-Babel's per-context namespace (locale and translations), if any yet.
-
-    Read through the app context variable rather than the ``g`` proxy: this
-    runs for every amount, month and message on a page.
-    """
-    ctx = _cv_app.get(None)
-    return getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    return LOCAL_TZ.key
 
 
 def current_lang() -> str:
-    """The two-letter language of this response.
-
-    Reads the locale Flask-Babel already chose for this context (honouring
-    ``force_locale``) before falling back to ``get_locale``: it is called for
-    every amount and month on a page.
-    """
-    locale = getattr(_babel_context(), "babel_locale", None) or get_locale()
+    """The two-letter language of this response (honours ``force_locale``)."""
+    locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANG
-
-
-def _translations():
-    """This context's translations, remembered next to the locale they were loaded for.
-
-    Flask-Babel's own lookup walks several context proxies per call; a page
-    of 120 payments calls ``_()`` close to a thousand times.
-    """
-    ctx = _babel_context()
-    cached = getattr(ctx, "dv_translations", None)
-    if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
-        return cached[1]
-    translations = get_translations()
-    ctx = _babel_context()
-    if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
-        ctx.dv_translations = (ctx.babel_locale, translations)
-    return translations
-
-
-def install_fast_gettext(app: Flask) -> None:
-    """Replace the Jinja ``_``/``gettext``/``ngettext`` Flask-Babel installed by cached ones."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
 
 
 def text_direction(lang: str | None = None) -> str:
@@ -109,36 +68,11 @@ def cldr_locale(lang: str) -> Locale:
     return Locale.parse(CLDR_LOCALES.get(lang, CLDR_LOCALES[DEFAULT_LANG]))
 
 
-@dataclass(frozen=True)
-class MoneyStyle:
-    """How one language writes an amount of dirhams."""
-
-    group: str
-    decimal: str
-    symbol: str
-    symbol_first: bool
-
-
-NBSP = "\u00a0"  # keeps the amount and its currency on one line
-
-
-@lru_cache(maxsize=8)
-def money_style(lang: str) -> MoneyStyle:
-    """Separators from CLDR; the currency as pensioners read it.
-
-    French ``9 879,43 MAD`` (narrow no-break space between thousands), Arabic
-    ``9.879,43 درهم`` (the ar_MA separators, Western digits as used in
-    Morocco, the word "dirham" rather than the abbreviation), English
-    ``MAD 9,879.43``.
-    """
-    locale = cldr_locale(lang)
-    symbols = locale.number_symbols.get("latn", locale.number_symbols)
-    group, decimal = symbols["group"], symbols["decimal"]
-    if lang == "ar":
-        return MoneyStyle(group, decimal, "درهم", symbol_first=False)
-    if lang == "en":
-        return MoneyStyle(group, decimal, "MAD", symbol_first=True)
-    return MoneyStyle(group, decimal, "MAD", symbol_first=False)
+#: The CLDR pattern of an amount per language, where it differs from the locale's own:
+#: Arabic readers see the word « درهم » (not the abbreviation « د.م. » and its bidi
+#: marks), English readers ``MAD 9,879.43`` with a no-break space. French keeps fr_MA's
+#: ``9 879,43 MAD`` (narrow no-break space between thousands). Western digits everywhere.
+MONEY_PATTERNS = {"ar": "#,##0.00\u00a0'درهم'", "en": "¤\u00a0#,##0.00"}
 
 
 def money(centimes: int | None, lang: str | None = None) -> str:
@@ -151,27 +85,24 @@ def money(centimes: int | None, lang: str | None = None) -> str:
 @lru_cache(maxsize=4096)
 def _money(centimes: int, lang: str) -> str:
     # Monthly amounts repeat month after month: most calls are cache hits.
-    style = money_style(lang)
-    sign = "-" if centimes < 0 else ""
-    units, cents = divmod(abs(centimes), 100)
-    number = f"{sign}{units:,}".replace(",", style.group) + f"{style.decimal}{cents:02d}"
-    if style.symbol_first:
-        return f"{style.symbol}{NBSP}{number}"
-    return f"{number}{NBSP}{style.symbol}"
+    amount = Decimal(centimes).scaleb(-2)  # exact: no float on the way
+    return format_currency(amount, "MAD", format=MONEY_PATTERNS.get(lang), locale=cldr_locale(lang))
 
 
-def _local(value: date | datetime) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).date()
-    return value
+#: Numeric dates read the same in every language, as on Moroccan documents.
+SHORT_DATE = "dd/MM/yyyy"
 
 
 def short_date(value: date | datetime | None, lang: str | None = None) -> str:
     """dd/mm/yyyy in every language (Western digits, as on Moroccan documents)."""
     if value is None:
         return ""
-    day = _local(value)
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    return _short_date(local_date(value), lang or DEFAULT_LANG)
+
+
+@lru_cache(maxsize=4096)
+def _short_date(day: date, lang: str) -> str:
+    return babel_format_date(day, format=SHORT_DATE, locale=cldr_locale(lang))
 
 
 @lru_cache(maxsize=1024)
@@ -183,15 +114,16 @@ def long_date(value: date | datetime | None, lang: str | None = None) -> str:
     """A date written out: 20 avril 2026, 20 April 2026, 20 أبريل 2026."""
     if value is None:
         return ""
-    return _long_date(_local(value), lang or current_lang())
+    return _long_date(local_date(value), lang or current_lang())
 
 
 def date_time(value: datetime | None, lang: str | None = None) -> str:
     """Date and time in Moroccan time (for alerts and the audit trail)."""
     if value is None:
         return ""
-    local = value.astimezone(LOCAL_TZ)
-    return f"{short_date(local.date(), lang)} {local:%H:%M}"
+    return format_datetime(
+        value, f"{SHORT_DATE} HH:mm", tzinfo=LOCAL_TZ, locale=cldr_locale(lang or current_lang())
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -213,26 +145,39 @@ def _save_chosen_language(sender: Flask, user=None, **_extra) -> None:
     sent back to the language on file.
     """
     chosen = session.get("lang") or request.cookies.get(LANG_COOKIE)
-    record = getattr(user, "record", None)
-    if (
-        getattr(user, "is_pensioner", False)
-        and chosen in sender.config["LANGUAGES"]
-        and getattr(record, "language", chosen) != chosen
-    ):
+    if getattr(user, "is_pensioner", False) and chosen in sender.config["LANGUAGES"]:
         from .db import get_session
+        from .services import pensioners
 
-        record.language = chosen
-        get_session().commit()
+        pensioners.set_language(get_session(), user.record, str(chosen))
+
+
+def _page_filter(formatter: Callable[[Any, str | None], str]) -> Callable[..., str]:
+    """A Jinja filter calling ``formatter`` in the page's language.
+
+    The language is looked up once per render (``page_lang``, set by a context
+    processor, so a ``force_locale`` around the render is honoured) rather than
+    once per amount: a payments page formats several hundred values.
+    """
+
+    @pass_context
+    def page_filter(context: Context, value: Any, lang: str | None = None) -> str:
+        return formatter(value, lang or context.get("page_lang") or current_lang())
+
+    return page_filter
 
 
 def register_template_helpers(app: Flask) -> None:
     """Expose the formatters as Jinja filters and globals; follow language choices at login."""
-    app.add_template_filter(money, "money")
-    app.add_template_filter(short_date, "short_date")
-    app.add_template_filter(long_date, "long_date")
-    app.add_template_filter(date_time, "date_time")
-    app.add_template_filter(month_label, "month_label")
+    app.context_processor(lambda: {"page_lang": current_lang()})
+    for name, formatter in (
+        ("money", money),
+        ("short_date", short_date),
+        ("long_date", long_date),
+        ("date_time", date_time),
+        ("month_label", month_label),
+    ):
+        app.add_template_filter(_page_filter(formatter), name)
     app.add_template_global(current_lang, "current_lang")
     app.add_template_global(text_direction, "text_direction")
-    install_fast_gettext(app)
     user_logged_in.connect(_save_chosen_language, app)
