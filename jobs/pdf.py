@@ -10,8 +10,8 @@ from flask import current_app
 from flask_babel import force_locale
 
 from webapp.db import get_session
+from webapp.documents import public_url, render_document
 from webapp.models import Attestation, Pensioner, utcnow
-from webapp.render import public_url, render_document
 from webapp.services.tasks import JobFailed
 
 _local = threading.local()

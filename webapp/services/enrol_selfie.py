@@ -39,7 +39,8 @@ from ..models import (
 )
 from ..models.proof import Decision, ReferenceSource
 from . import audit, tasks
-from .proof_of_life import _local_midnight, validate_frames
+from .local_time import local_midnight
+from .proof_of_life import validate_frames
 from .proof_store import ProofError, decrypt_frames, encrypt_frames, template_key
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def attempts_today(session: Session, pensioner_id: int, now: datetime | None = N
         .select_from(EnrolSelfie)
         .where(
             EnrolSelfie.pensioner_id == pensioner_id,
-            EnrolSelfie.created_at >= _local_midnight(now),
+            EnrolSelfie.created_at >= local_midnight(now),
         )
     ).one()
 
@@ -122,7 +123,7 @@ def check_can_try(
             .select_from(LivenessChallenge)
             .where(
                 LivenessChallenge.pensioner_id == enrolment.pensioner_id,
-                LivenessChallenge.issued_at >= _local_midnight(now),
+                LivenessChallenge.issued_at >= local_midnight(now),
             )
         ).one()
         # Proof of life's challenges count too: both share the pensioner's nonces.

@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ..documents import render_document
 from ..errors import DomainError
 from ..models import Notification, NotificationStatus, Pensioner, utcnow
 
@@ -109,9 +110,9 @@ def _destination(pensioner: Pensioner | None, channel: str) -> str | None:
 def render(kind: str, language: str, **params: Any) -> tuple[str, str, str | None]:
     """``(subject, text, html or None)`` of ``kind`` in ``language``."""
     with force_locale(language):
-        text = render_template(f"notify/{kind}.txt", **params).strip()
+        text = render_document(f"notify/{kind}.txt", **params).strip()
         try:
-            html: str | None = render_template(f"notify/{kind}.html", **params)
+            html: str | None = render_document(f"notify/{kind}.html", **params)
         except TemplateNotFound:
             html = None
     subject, _, body = text.partition("\n")
