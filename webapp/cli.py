@@ -104,8 +104,8 @@ def reset_access(dp_number: str) -> None:
 
     try:
         password = registry.reset_access(get_session(), dp_number)
-    except ImportRejected as exc:
-        click.echo(str(exc.errors[0][1]), err=True)
+    except registry.UnknownPensioner as exc:
+        click.echo(f"unknown dp_number {exc.dp_number!r}", err=True)
         sys.exit(1)
     click.echo(password)
 

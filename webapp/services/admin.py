@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from ..errors import DomainError
@@ -12,6 +13,12 @@ from .passwords import hash_password, temporary_password
 
 class DuplicateEntry(DomainError):
     """A code or e-mail that is already used."""
+
+
+class CannotDeactivateSelf(DomainError):
+    """An administrator tried to deactivate the account they are using."""
+
+    message = _l("Vous ne pouvez pas désactiver votre propre compte.")
 
 
 def agencies(session: Session) -> list[Agency]:
@@ -94,7 +101,7 @@ def create_staff(session: Session, values: dict, *, actor_id: int) -> StaffUser:
 def set_staff_active(session: Session, staff: StaffUser, active: bool, *, actor_id: int) -> None:
     """Deactivate (ending every session) or reactivate a staff account."""
     if staff.id == actor_id and not active:
-        raise DomainError("You cannot deactivate your own account.")
+        raise CannotDeactivateSelf()
     staff.active = active
     staff.auth_epoch += 1
     audit.record(

@@ -8,7 +8,6 @@ purged once the dispute window is over.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import struct
@@ -168,8 +167,3 @@ def frame_as_data(attempt: ProofAttempt, challenge: LivenessChallenge, index: in
     if not 0 <= index < len(frames):
         raise ProofError("frames_unreadable")
     return frames[index]
-
-
-def new_template_key() -> str:
-    """A random key for ``TEMPLATE_KEY`` (base64)."""
-    return base64.b64encode(os.urandom(32)).decode()

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ..errors import ImportRejected
+from ..errors import DomainError, ImportRejected
 from ..models import AccountStatus, Pensioner, utcnow
 from ..models.money import Payment
 from . import audit, throttle
@@ -38,6 +39,16 @@ PENSIONER_HEADER = [
     "language",
 ]
 PAYMENT_HEADER = ["dp_number", "period", "pay_date", "gross", "igr", "net", "method"]
+
+
+class UnknownPensioner(DomainError):
+    """No pensioner has this pension file number."""
+
+    message = _l("Aucun allocataire avec ce numéro de dossier.")
+
+    def __init__(self, dp_number: str):
+        super().__init__(dp_number=dp_number)
+        self.dp_number = dp_number
 METHODS = {"virement", "mandat", "cheque"}
 _DP = re.compile(r"^[A-Z0-9]{4,20}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -244,7 +255,7 @@ def reset_access(
         select(Pensioner).where(Pensioner.dp_number == dp_number.strip().upper())
     ).first()
     if pensioner is None:
-        raise ImportRejected([(0, f"unknown dp_number {dp_number!r}")])
+        raise UnknownPensioner(dp_number)
     password = temporary_password()
     pensioner.password_hash = hash_password(password)
     pensioner.must_change_password = True

@@ -97,6 +97,6 @@ def staff_set_active(staff_id: int):
         svc.set_staff_active(
             session, staff, request.form.get("active") == "1", actor_id=current_user.id
         )
-    except svc.DomainError:
-        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+    except svc.CannotDeactivateSelf as exc:
+        flash(str(exc.message), "error")
     return redirect(url_for("staff.staff_accounts"))
