@@ -5,6 +5,7 @@ import subprocess
 
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.models import Attestation, JobRecord, Payment
 
 
@@ -124,8 +125,8 @@ def test_polling_partial_stops_when_done(client, demo, auth, db):
 
 def test_another_pensioners_job_is_not_visible(app, demo, db):
     first, second = app.test_client(), app.test_client()
-    first.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
-    second.post("/auth/login", data={"dp_number": "DP100002", "password": "Demo2026!"})
+    AuthActions(first).login()
+    AuthActions(second).login("DP100002")
     _prepare(first, 2021)
     job = db.exec(select(JobRecord)).one()
     assert second.get(f"/space/jobs/{job.id}").status_code == 404

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext, ngettext
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.i18n import date_time, long_date, money, month_label, short_date
 from webapp.models import Pensioner
 from webapp.services.pensioners import payments
@@ -110,7 +111,7 @@ def test_a_pensioner_switch_is_saved_on_the_account(app, client, demo, auth):
 
     # Another phone, no cookie: the saved language follows the pensioner.
     other = app.test_client()
-    other.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    AuthActions(other).login()
     assert 'dir="rtl"' in html_tag(other.get("/space/"))
 
 

@@ -8,6 +8,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.models import Attestation, JobRecord
 
 
@@ -33,7 +34,7 @@ def test_attestation_job_runs_on_an_rq_worker(rq_app, db):
 
         demo.seed(get_session())
     client = rq_app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    AuthActions(client).login()
     page = client.post("/space/attestation/2021/pdf", headers={"HX-Request": "true"}).data.decode()
     assert 'hx-trigger="every 1s"' in page  # queued: the page polls
     job = db.exec(select(JobRecord)).one()
@@ -57,7 +58,7 @@ def test_a_worker_started_by_the_flask_command_processes_the_queue(
 
         demo.seed(get_session())
     client = rq_app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100002", "password": "Demo2026!"})
+    AuthActions(client).login("DP100002")
     client.post("/space/attestation/2020/pdf")
     env = {
         "DATABASE_URL": pg_url,
@@ -132,7 +133,7 @@ def test_a_bare_rq_worker_with_the_app_worker_class_processes_the_queue(
 
         demo.seed(get_session())
     client = rq_app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100003", "password": "Demo2026!"})
+    AuthActions(client).login("DP100003")
     client.post("/space/attestation/2020/pdf")
     env = {
         "DATABASE_URL": pg_url,

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from tests.conftest import AuthActions
 from webapp import create_app
 
 
@@ -46,7 +47,7 @@ def test_embedded_default_runs_the_demo_on_sqlite(tmp_path):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert "demo data created" in runner.invoke(args=["demo", "seed", "--if-empty"]).output
     client = app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100004", "password": "Demo2026!"})
+    AuthActions(client).login("DP100004")
     page = client.get("/space/payments").data.decode()
     assert "MAD" in page and "Payé par" in page
     ready = client.post("/space/attestation/2021/pdf").data.decode()

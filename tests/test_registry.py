@@ -2,6 +2,7 @@
 
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.models import AuditEvent, Payment, Pensioner
 
 HEADER = (
@@ -103,7 +104,7 @@ def test_reset_access_prints_a_temporary_password_that_must_be_changed(
     assert result.exit_code == 0
     password = result.output.strip()
     assert len(password) == 10
-    response = client.post("/auth/login", data={"dp_number": "DP200001", "password": password})
+    response = AuthActions(client).login("DP200001", password)
     assert response.headers["Location"] == "/auth/password"
     assert client.get("/space/payments").headers["Location"] == "/auth/password"
     response = client.post(

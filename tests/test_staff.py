@@ -4,6 +4,7 @@ import re
 
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.models import Agency, AuditEvent, OutboxMessage, StaffUser
 
 
@@ -31,8 +32,8 @@ def test_wrong_staff_password_is_refused(client, demo, auth):
 
 
 def test_pensioner_file_shows_status_payments_alerts_and_trail(client, demo, auth, db):
-    client.post("/auth/login", data={"dp_number": "DP100003", "password": "Demo2026!"})
-    client.post("/auth/logout")
+    auth.login("DP100003")
+    auth.logout()
     auth.staff_login()
     page = client.get("/staff/pensioners/3").data.decode()
     assert "OUAZZANI" in page and "DP100003" in page and "Lyon" in page
@@ -80,10 +81,8 @@ def test_admin_adds_an_agency_and_a_staff_account(client, demo, auth, db):
 
 def test_admin_deactivates_an_account_which_ends_its_session(app, demo, db):
     adviser, admin = app.test_client(), app.test_client()
-    adviser.post(
-        "/staff/login", data={"email": "conseiller@demo.dialvie.ma", "password": "Conseil2026!"}
-    )
-    admin.post("/staff/login", data={"email": "admin@demo.dialvie.ma", "password": "Admin2026!"})
+    AuthActions(adviser).staff_login()
+    AuthActions(admin).staff_login("admin@demo.dialvie.ma", "Admin2026!")
     target = db.exec(select(StaffUser).where(StaffUser.role == "adviser")).one()
     admin.post(f"/staff/admin/staff/{target.id}/active", data={"active": "0"})
     assert adviser.get("/staff/").status_code == 302

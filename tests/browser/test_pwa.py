@@ -14,6 +14,13 @@ from tests.browser.conftest import login, wait_for_service_worker, wait_until
 pytestmark = pytest.mark.browser
 
 CACHE_NAMES = "caches.keys()"
+# Records the status of the next htmx request that failed (the worker's offline 503).
+OFFLINE_ANSWER_LISTENER = """() => {
+  window.dvOfflineAnswer = null;
+  document.addEventListener("htmx:responseError",
+    (e) => { window.dvOfflineAnswer = e.detail.xhr.status; }, {once: true});
+}"""
+HAS_COPY = "(path) => caches.match(path, {ignoreVary: true}).then(Boolean)"
 CACHED_URLS = """async () => {
   const out = [];
   for (const name of await caches.keys()) {
@@ -66,8 +73,12 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.locator("#offline-banner")).to_be_visible()
 
     # A screen never opened cannot come from anywhere: stay put, say why.
+    page.evaluate(OFFLINE_ANSWER_LISTENER)
     page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => window.dvOfflineAnswer !== null")
+    assert page.evaluate("() => window.dvOfflineAnswer") == 503
+    # app.js opens a kept full copy when there is one; there is none of this screen.
+    assert not page.evaluate(HAS_COPY, "/space/contact")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
     expect(page.locator("#offline-banner")).to_be_visible()
 
@@ -172,7 +183,12 @@ def test_only_private_answers_are_kept(page, live_server):
     try:
         page.goto("/space/alerts")
         expect(page.get_by_role("heading", level=1)).to_have_text("Public")
-        page.wait_for_timeout(300)
+        # The worker writes its copies one after another (sw.js ``serially``): once a
+        # private page opened after this one is kept, this one would have been too.
+        page.goto("/space/contact")
+        assert wait_until(
+            lambda: any(u.endswith(" /space/contact") for u in page.evaluate(CACHED_URLS))
+        )
         assert not any("/space/alerts" in u for u in page.evaluate(CACHED_URLS))
     finally:
         live_server.serve("/space/alerts", None, "")

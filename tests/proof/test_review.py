@@ -132,7 +132,7 @@ def test_pensioners_cannot_open_the_review_queue(client, auth, enrolled):
 def test_the_pending_review_is_shown_to_the_pensioner(app, enrolled, db, astronaut):
     attempt_id = _grey_zone_attempt(app, astronaut)
     client = app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    AuthActions(client).login()
     page = html.unescape(client.get(f"/space/proof/attempts/{attempt_id}").get_data(as_text=True))
     assert "vérifiées par un conseiller" in page
     assert 'hx-trigger="every 1s"' not in page  # decided: no more polling

@@ -10,6 +10,7 @@ from redis import Redis
 from rq import Queue, Worker
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from tests.proof.conftest import ProofSteps, moving_burst
 from webapp.models import JobRecord, ProofAttempt
 
@@ -40,7 +41,7 @@ def rq_proof(rq_app, astronaut_template):
         session.add(FaceReference(pensioner_id=p.id, template=sealed, source="demo"))
         session.commit()
     client = rq_app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    AuthActions(client).login()
     return ProofSteps(client)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
+from tests.conftest import AuthActions
 from tests.proof.conftest import camera_frame, jpeg, moving_burst
 from webapp.models import AuditEvent, LivenessChallenge, ProofAttempt
 
@@ -181,7 +182,7 @@ def test_uploads_need_the_csrf_token(app, enrolled, astronaut):
 
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    client.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    AuthActions(client).login()
     response = client.post("/space/proof/upload", **multipart("x", moving_burst(astronaut)))
     assert response.status_code == 400
     assert _count(app, ProofAttempt) == 0
@@ -200,7 +201,7 @@ def test_two_simultaneous_uploads_with_one_nonce_record_one_attempt(
     clients = []
     for _ in range(2):
         c = app.test_client()
-        c.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+        AuthActions(c).login()
         clients.append(c)
     barrier = threading.Barrier(2)
     codes = []
