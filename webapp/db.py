@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import CursorResult, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, create_engine
 
 
@@ -67,3 +69,13 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Execute an UPDATE or DELETE and return how many rows it changed.
+
+    The count is what makes a conditional UPDATE a guarantee (a nonce burnt
+    once, a decision written once): exactly one of two racing callers sees 1.
+    """
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount or 0)

@@ -137,7 +137,7 @@ def _attempt_page(attempt: ProofAttempt):
     if attempt.decision == "pending" and svc.is_stale(job):
         svc.recover_stale(session, attempt_id=attempt.id)
         session.refresh(attempt)
-        job = job_status(attempt.job_id)
+        job = job_status(attempt.job_id) if attempt.job_id else None
     reasons = [reason_text(c) for c in dict.fromkeys(attempt.reasons or [])][:3]
     if attempt.decision == "no_match" and not reasons:
         reasons = [reason_text("no_match")]

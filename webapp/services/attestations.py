@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..errors import NotFound
 from ..models import Attestation, Payment, Pensioner
@@ -38,7 +38,7 @@ def year_totals(session: Session, pensioner_id: int, year: int) -> tuple[int, in
             func.coalesce(func.sum(Payment.gross), 0),
             func.coalesce(func.sum(Payment.igr), 0),
             func.coalesce(func.sum(Payment.net), 0),
-            func.count(Payment.id),
+            func.count(col(Payment.id)),
         ).where(Payment.pensioner_id == pensioner_id, Payment.period.startswith(f"{year}-"))
     ).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
@@ -51,6 +51,7 @@ def get_or_issue(session: Session, pensioner: Pensioner, year: int) -> Attestati
     refreshed and the cached PDF dropped, so a document never disagrees
     with the payments; the code stays the same.
     """
+    assert pensioner.id is not None
     gross, igr, net, count = year_totals(session, pensioner.id, year)
     if count == 0:
         raise NotFound()
@@ -106,7 +107,7 @@ def find_by_code(session: Session, code: str) -> tuple[Attestation, Pensioner] |
     """The attestation and its holder for a verification code, if genuine."""
     row = session.exec(
         select(Attestation, Pensioner)
-        .join(Pensioner, Pensioner.id == Attestation.pensioner_id)
+        .join(Pensioner, col(Pensioner.id) == Attestation.pensioner_id)
         .where(Attestation.code == normalise_code(code))
     ).first()
     return (row[0], row[1]) if row else None

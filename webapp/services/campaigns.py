@@ -112,6 +112,7 @@ def home_status(session: Session, pensioner: Pensioner, today: date | None = Non
 
     today = today or local_today()
     campaign = campaign_for(session, today)
+    assert pensioner.id is not None and campaign.id is not None  # rows from the database
     row = status_row(session, pensioner.id, campaign.id)
     if row is not None and row.attested_at is not None:
         return HomeStatus("attested", campaign, row.attested_at)
@@ -147,6 +148,7 @@ def attest(
     Idempotent: returns False (and changes nothing) when already attested.
     The caller commits.
     """
+    assert pensioner.id is not None and campaign.id is not None  # rows from the database
     row = _status_for_update(session, pensioner.id, campaign.id)
     if row.attested_at is not None:
         return False

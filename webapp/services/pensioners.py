@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import Alert, Payment, Pensioner, utcnow
 from . import audit
@@ -14,7 +14,9 @@ CONTACT_FIELDS = ("marital_status", "children", "email", "gsm", "address", "city
 def payments(session: Session, pensioner_id: int, limit: int | None = None) -> list[Payment]:
     """Payments newest first."""
     query = (
-        select(Payment).where(Payment.pensioner_id == pensioner_id).order_by(Payment.period.desc())
+        select(Payment)
+        .where(Payment.pensioner_id == pensioner_id)
+        .order_by(col(Payment.period).desc())
     )
     if limit:
         query = query.limit(limit)
@@ -27,7 +29,7 @@ def alerts(session: Session, pensioner_id: int) -> list[Alert]:
         session.exec(
             select(Alert)
             .where(Alert.pensioner_id == pensioner_id)
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
         ).all()
     )
 
@@ -36,8 +38,8 @@ def unread_count(session: Session, pensioner_id: int) -> int:
     """How many alerts the pensioner has not opened yet."""
     return int(
         session.exec(
-            select(func.count(Alert.id)).where(
-                Alert.pensioner_id == pensioner_id, Alert.read_at.is_(None)
+            select(func.count(col(Alert.id))).where(
+                Alert.pensioner_id == pensioner_id, col(Alert.read_at).is_(None)
             )
         ).one()
     )
@@ -47,7 +49,7 @@ def mark_alerts_read(session: Session, pensioner_id: int) -> int:
     """Mark every alert read (done when the list is shown); returns how many changed."""
     now = utcnow()
     unread = session.exec(
-        select(Alert).where(Alert.pensioner_id == pensioner_id, Alert.read_at.is_(None))
+        select(Alert).where(Alert.pensioner_id == pensioner_id, col(Alert.read_at).is_(None))
     ).all()
     for alert in unread:
         alert.read_at = now

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 import face_engine
 
+from ..db import rows_changed
 from ..models import (
     Campaign,
     JobRecord,
@@ -63,6 +64,7 @@ def check_can_attempt(
     Challenges are capped too (three per allowed attempt), so a script cannot
     draw nonces without end.
     """
+    assert pensioner.id is not None
     if reference_of(session, pensioner.id) is None:
         raise ProofError("no_reference")
     limit = current_app.config["PROOF_DAILY_ATTEMPTS"]
@@ -93,6 +95,7 @@ def issue_challenge(
         raise
     ttl = timedelta(seconds=current_app.config["PROOF_CHALLENGE_SECONDS"])
     drawn = face_engine.new_challenge(now=now, ttl=ttl)
+    assert pensioner.id is not None
     row = LivenessChallenge(
         pensioner_id=pensioner.id,
         nonce=drawn.nonce,
@@ -162,13 +165,14 @@ def accept_upload(
         check_can_attempt(session, pensioner, now)
         # The conditional UPDATE is the single-use guarantee: of two concurrent
         # uploads with the same nonce, exactly one sees a row change.
-        burned = session.execute(
+        burned = rows_changed(
+            session,
             update(LivenessChallenge)
             .where(col(LivenessChallenge.id) == challenge.id)
             .where(col(LivenessChallenge.used_at).is_(None))
-            .values(used_at=now)
+            .values(used_at=now),
         )
-        if burned.rowcount != 1:
+        if burned != 1:
             session.rollback()
             raise ProofError("nonce_reused")
     except ProofError as exc:
@@ -185,6 +189,7 @@ def accept_upload(
         session.commit()
         raise
     campaign = campaigns.campaign_for(session, local_today(now))
+    assert pensioner.id is not None and campaign.id is not None and challenge.id is not None
     attempt = ProofAttempt(
         pensioner_id=pensioner.id,
         campaign_id=campaign.id,
@@ -255,6 +260,7 @@ def decide_attempt(session: Session, attempt_id: int) -> dict:
     if attempt.decision != Decision.PENDING:
         return _summary(attempt)
     challenge = session.get(LivenessChallenge, attempt.challenge_id)
+    assert challenge is not None  # a foreign key
     decision, distance, liveness, reasons = _engine_decision(session, attempt, challenge)
     now = utcnow()
     days = current_app.config["PROOF_DISPUTE_DAYS"]
@@ -269,13 +275,14 @@ def decide_attempt(session: Session, attempt_id: int) -> dict:
     if days <= 0:
         values.update(frames=None, frames_purged_at=now)
     # Written only if still pending: two runs of the job record one decision.
-    written = session.execute(
+    written = rows_changed(
+        session,
         update(ProofAttempt)
         .where(col(ProofAttempt.id) == attempt_id)
         .where(col(ProofAttempt.decision) == Decision.PENDING.value)
-        .values(**values)
+        .values(**values),
     )
-    if written.rowcount != 1:
+    if written != 1:
         session.rollback()
         session.refresh(attempt)
         return _summary(attempt)
@@ -293,6 +300,7 @@ def decide_attempt(session: Session, attempt_id: int) -> dict:
         reasons=values["reasons"],
     )
     if decision == Decision.MATCH:
+        assert pensioner is not None  # a foreign key
         campaign = campaign_of(session, attempt)
         campaigns.attest(session, pensioner, campaign, attempt_id=attempt.id, method="selfie")
     session.commit()
@@ -302,7 +310,9 @@ def decide_attempt(session: Session, attempt_id: int) -> dict:
 
 def campaign_of(session: Session, attempt: ProofAttempt) -> Campaign:
     """The campaign an attempt counts for."""
-    return session.get(Campaign, attempt.campaign_id)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    assert campaign is not None  # a foreign key
+    return campaign
 
 
 def _summary(attempt: ProofAttempt) -> dict:
@@ -366,5 +376,6 @@ def recover_stale(
         )
         session.commit()
         start_check(session, attempt)
+        assert attempt.id is not None
         recovered.append(attempt.id)
     return recovered

@@ -115,6 +115,7 @@ def review(
     pensioner_svc.add_alert(session, attempt.pensioner_id, "pol_review_" + attempt.review_decision)
     if approve:
         pensioner = session.get(Pensioner, attempt.pensioner_id)
+        assert pensioner is not None  # a foreign key
         campaigns.attest(
             session,
             pensioner,

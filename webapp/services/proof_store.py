@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 import face_engine
 
+from ..db import rows_changed
 from ..errors import DomainError
 from ..models import FaceReference, LivenessChallenge, Pensioner, ProofAttempt, utcnow
 from . import audit
@@ -104,6 +105,7 @@ def set_reference(session: Session, pensioner: Pensioner, picture: bytes, source
 
     Raises the engine's :class:`~face_engine.PictureRefused` or ``ImageError``.
     """
+    assert pensioner.id is not None
     template = face_engine.encode_reference(picture)
     sealed = face_engine.encrypt_template(
         template, template_key(), associated_data=_reference_ad(pensioner.id)
@@ -147,16 +149,17 @@ def reference_template(row: FaceReference):
 def purge_frames(session: Session, now: datetime | None = None) -> int:
     """Empty the frames of attempts past their dispute window; returns how many."""
     now = now or utcnow()
-    result = session.execute(
+    purged = rows_changed(
+        session,
         update(ProofAttempt)
         .where(col(ProofAttempt.frames).is_not(None))
         .where(col(ProofAttempt.frames_purge_after) <= now)
-        .values(frames=None, frames_purged_at=now)
+        .values(frames=None, frames_purged_at=now),
     )
     session.commit()
-    if result.rowcount:
-        log.info("purged the frames of %d attempt(s)", result.rowcount)
-    return result.rowcount
+    if purged:
+        log.info("purged the frames of %d attempt(s)", purged)
+    return purged
 
 
 def frame_as_data(attempt: ProofAttempt, challenge: LivenessChallenge, index: int) -> bytes:

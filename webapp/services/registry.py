@@ -49,6 +49,8 @@ class UnknownPensioner(DomainError):
     def __init__(self, dp_number: str):
         super().__init__(dp_number=dp_number)
         self.dp_number = dp_number
+
+
 METHODS = {"virement", "mandat", "cheque"}
 _DP = re.compile(r"^[A-Z0-9]{4,20}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")

@@ -23,8 +23,8 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
             .where(
                 or_(
                     col(Pensioner.dp_number).startswith(up, autoescape=True),
-                    Pensioner.passport_number == up,
-                    Pensioner.id_number == up,
+                    col(Pensioner.passport_number) == up,
+                    col(Pensioner.id_number) == up,
                     name.contains(needle, autoescape=True),
                     name_rev.contains(needle, autoescape=True),
                 )
@@ -41,7 +41,7 @@ def audit_trail(session: Session, pensioner_id: int, limit: int = 100) -> list[A
         session.exec(
             select(AuditEvent)
             .where(AuditEvent.target_type == "pensioner", AuditEvent.target_id == pensioner_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
             .limit(limit)
         ).all()
     )

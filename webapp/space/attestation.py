@@ -58,8 +58,8 @@ def job_poll(job_id: str):
     job = tasks.job_status(job_id)
     if job is None or job.pensioner_id != current_user.id:
         abort(404)
-    if job.status == "finished" and job.kind == "attestation_pdf":
-        att = svc.of_pensioner(get_session(), job.pensioner_id, job.result["attestation_id"])
+    if job.status == "finished" and job.kind == "attestation_pdf" and job.result:
+        att = svc.of_pensioner(get_session(), current_user.id, job.result["attestation_id"])
         if att is None:
             abort(404)
         return _ready(att)
@@ -71,7 +71,7 @@ def job_poll(job_id: str):
 def attestation_download(year: int):
     """The cached PDF; if it is not rendered yet, back to the attestation screen."""
     pensioner = current_pensioner()
-    att = svc.of_year(get_session(), pensioner.id, year)
+    att = svc.of_year(get_session(), current_user.id, year)
     if att is None or att.pdf is None:
         return redirect(url_for("space.attestation", year=year))
     response = make_response(att.pdf)
