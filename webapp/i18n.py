@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime
 from babel.numbers import format_currency
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user, user_logged_in
 from jinja2 import pass_context
@@ -35,7 +35,12 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    """The user's saved language, else the ``lang`` cookie, else the browser's, else French."""
+    """The user's saved language, else the ``lang`` cookie, else the browser's, else French.
+
+    Outside a request (a job, a command) French, unless the caller forces a locale.
+    """
+    if not has_request_context():
+        return DEFAULT_LANG
     languages = current_app.config["LANGUAGES"]
     user_lang = getattr(current_user, "language", None) if current_user else None
     if user_lang in languages:
