@@ -57,7 +57,7 @@ def create_staff(session: Session, values: dict, *, actor_id: int) -> StaffUser:
     The admin never sees it. The account must choose its own password at first
     login (``must_change_password``).
     """
-    from ..render import public_url
+    from ..documents import public_url
     from .notify import notify
 
     email = values["email"].strip().lower()
