@@ -1,5 +1,6 @@
 """The pensioner's space: payments, alerts, contact details; full pages and htmx partials."""
 
+import html
 import re
 
 from sqlmodel import select
@@ -11,13 +12,55 @@ def test_payments_are_listed_newest_first_with_french_formatting(client, demo, a
     auth.login()
     page = client.get("/space/payments").data.decode()
     months = re.findall(r'class="payment-month">([^<]+)<', page)
-    assert len(months) >= 96
+    # The current and previous years are open; older years load when opened.
+    assert len(months) >= 13
     years = [int(m.split()[-1]) for m in months]
-    assert years == sorted(years, reverse=True)
+    assert years == sorted(years, reverse=True) and len(set(years)) == 2
     # 11 200,00 gross, 12 % IGR → 9 856,00 net, with a narrow no-break space grouping.
     assert re.search(r"9\s856,00\sMAD", page)
     assert "Payé par :" in page and "Virement" in page
     assert re.search(r"\b(JANVIER|DÉCEMBRE|MAI) 20\d\d\b", page)
+
+
+def test_payments_are_grouped_by_year_with_a_total_and_older_years_on_demand(client, demo, auth):
+    auth.login()
+    page = html.unescape(client.get("/space/payments").get_data(as_text=True))
+    labels = [int(y) for y in re.findall(r'class="year-label">(\d{4})<', page)]
+    assert len(labels) >= 8 and labels == sorted(labels, reverse=True)
+    oldest = labels[-1]
+    # 12 months of 9 856,00 net in a full year.
+    full_year = labels[2]
+    assert f'hx-get="/space/payments/{full_year}"' in page
+    assert re.search(r"Total net : 118\s272,00\sMAD", page)
+    year = client.get(
+        f"/space/payments/{full_year}",
+        headers={"HX-Request": "true", "HX-Target": f"payments-{full_year}"},
+    ).get_data(as_text=True)
+    assert year.count('class="payment-month"') == 12 and "<h1>" not in year
+    assert f'id="payments-{full_year}"' in year
+    # Without script, the same year is a page of its own.
+    full = client.get(f"/space/payments/{oldest}").get_data(as_text=True)
+    assert "<html" in full and f"— {oldest}" in full
+    assert client.get("/space/payments/1901").status_code == 404
+
+
+def test_unchanged_payments_answer_304_and_a_new_payment_renews_them(client, demo, auth, db):
+    from webapp.models import Payment, Pensioner
+
+    auth.login()
+    first = client.get("/space/payments")
+    etag = first.headers["ETag"]
+    again = client.get("/space/payments", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    # The htmx partial and the full page are different answers.
+    partial = client.get("/space/payments", headers={"If-None-Match": etag, "HX-Request": "true"})
+    assert partial.status_code == 200
+    owner = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
+    last = db.exec(select(Payment).where(Payment.pensioner_id == owner.id)).first()
+    last.net += 100
+    db.commit()
+    changed = client.get("/space/payments", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
 def test_screens_work_as_htmx_partials_and_full_pages(client, demo, auth):

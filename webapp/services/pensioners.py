@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -21,6 +23,70 @@ def payments(session: Session, pensioner_id: int, limit: int | None = None) -> l
     if limit:
         query = query.limit(limit)
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class PaymentYear:
+    """One year of the pensioner's payments: its total, and its months once loaded."""
+
+    year: int
+    months: int
+    net: int
+    payments: list[Payment] | None = None
+
+
+def payment_years(session: Session, pensioner_id: int, open_years: int = 2) -> list[PaymentYear]:
+    """Years with payments, newest first, with totals (one GROUP BY); the newest
+    ``open_years`` carry their months, the older ones are loaded on demand."""
+    year = func.substr(Payment.period, 1, 4)
+    rows = session.exec(
+        select(year, func.count(Payment.id), func.sum(Payment.net))  # type: ignore[call-overload]
+        .where(Payment.pensioner_id == pensioner_id)
+        .group_by(year)
+        .order_by(year.desc())
+    ).all()
+    years = [PaymentYear(int(y), int(n), int(total or 0)) for y, n, total in rows]
+    if not years:
+        return []
+    recent = {y.year for y in years[:open_years]}
+    months = payments_of_years(session, pensioner_id, recent)
+    return [
+        PaymentYear(y.year, y.months, y.net, months.get(y.year, [])) if y.year in recent else y
+        for y in years
+    ]
+
+
+def payments_of_years(
+    session: Session, pensioner_id: int, years: set[int]
+) -> dict[int, list[Payment]]:
+    """The months of ``years``, newest first, by year."""
+    if not years:
+        return {}
+    rows = session.exec(
+        select(Payment)
+        .where(
+            Payment.pensioner_id == pensioner_id,
+            func.substr(Payment.period, 1, 4).in_([str(y) for y in years]),
+        )
+        .order_by(Payment.period.desc())  # type: ignore[attr-defined]
+    ).all()
+    out: dict[int, list[Payment]] = {}
+    for row in rows:
+        out.setdefault(int(row.period[:4]), []).append(row)
+    return out
+
+
+def payments_version(session: Session, pensioner_id: int) -> str:
+    """A fingerprint of the pensioner's payments: changes when any row is added or changed."""
+    count, last, net, gross = session.exec(
+        select(  # type: ignore[call-overload]
+            func.count(Payment.id),
+            func.max(Payment.id),
+            func.sum(Payment.net),
+            func.sum(Payment.gross),
+        ).where(Payment.pensioner_id == pensioner_id)
+    ).one()
+    return f"{count}-{last}-{net}-{gross}"
 
 
 def alerts(session: Session, pensioner_id: int) -> list[Alert]:

@@ -1,6 +1,9 @@
 """Home, payments, contact details and alerts."""
 
-from flask import flash, request
+import hashlib
+from pathlib import Path
+
+from flask import abort, flash, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
@@ -8,11 +11,20 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
 from ..errors import LoginThrottled, WrongPassword
-from ..render import render_page
+from ..i18n import current_lang
+from ..render import is_partial_request, render_page
 from ..services import attestations
 from ..services import pensioners as svc
 from . import bp
 from .forms import COUNTRIES, ContactForm
+
+# Part of the payments' ETag: a deploy that changes how they are shown renews it.
+_TEMPLATES_DIGEST = hashlib.sha256(
+    b"".join(
+        p.read_bytes()
+        for p in sorted((Path(__file__).parents[1] / "templates" / "space").glob("*payments*"))
+    )
+).hexdigest()[:12]
 
 
 @bp.route("/")
@@ -29,16 +41,66 @@ def home():
     )
 
 
+def _payments_etag(pensioner_id: int) -> str:
+    """Who, in which language, full page or partial, and which version of the payments."""
+    version = svc.payments_version(get_session(), pensioner_id)
+    key = f"{pensioner_id}|{current_lang()}|{is_partial_request()}|{version}|{_TEMPLATES_DIGEST}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _not_modified(etag: str):
+    """A 304 when the browser's copy is still right (revalidated by ``no-cache``)."""
+    if etag in request.if_none_match:
+        response = make_response("", 304)
+        response.set_etag(etag)
+        return response
+    return None
+
+
 @bp.route("/payments")
 @pensioner_required
 def payments():
-    """ "Mes paiements de pension": months newest first, each expandable."""
+    """ "Mes paiements de pension": by year, the last two open, older years on demand."""
     pensioner = current_pensioner()
-    return render_page(
+    etag = _payments_etag(pensioner.id)
+    unchanged = _not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    response = render_page(
         "space/payments.html",
         title=_l("Mes paiements de pension"),
-        payments=svc.payments(get_session(), pensioner.id),
+        years=svc.payment_years(get_session(), pensioner.id),
     )
+    response.set_etag(etag)
+    return response
+
+
+@bp.route("/payments/<int(min=1900, max=2999):year>")
+@pensioner_required
+def payments_year(year: int):
+    """One year's months: an htmx partial when a year is opened, a page without script."""
+    pensioner = current_pensioner()
+    etag = _payments_etag(pensioner.id) + f"-{year}"
+    unchanged = _not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    months = svc.payments_of_years(get_session(), pensioner.id, {year}).get(year, [])
+    if not months:
+        abort(404)
+    list_id = f"payments-{year}"
+    if request.headers.get("HX-Target") == list_id:  # a year opened on the payments page
+        response = make_response(
+            render_template("space/_payments_list.html", payments=months, list_id=list_id)
+        )
+    else:
+        response = render_page(
+            "space/payments_year.html",
+            title=_l("Mes paiements de pension"),
+            year=year,
+            payments=months,
+        )
+    response.set_etag(etag)
+    return response
 
 
 @bp.route("/alerts")

@@ -45,8 +45,8 @@ const SHELL = [
   "/manifest.webmanifest",
 ];
 // The pensioner's pages kept for offline reading (full pages and htmx partials).
-const PRIVATE_PAGES = [/^\/space\/?$/, /^\/space\/payments$/, /^\/space\/alerts$/,
-  /^\/space\/attestation$/];
+const PRIVATE_PAGES = [/^\/space\/?$/, /^\/space\/payments$/, /^\/space\/payments\/\d{4}$/,
+  /^\/space\/alerts$/, /^\/space\/attestation$/];
 const NEVER_CACHED = [/^\/staff(\/|$)/, /^\/auth\//, /^\/lang\//, /^\/sw\.js$/];
 
 self.addEventListener("install", (event) => {
