@@ -201,7 +201,7 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
             session.flush()
         agencies[code] = agency
     _demo_agency_schedules(session, agencies, today)
-    for email, name, role, agency_code, password in STAFF:
+    for email, name, role, agency_code, staff_password in STAFF:
         if not session.exec(select(StaffUser).where(StaffUser.email == email)).first():
             session.add(
                 StaffUser(
@@ -209,7 +209,7 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
                     name=name,
                     role=role,
                     agency_id=agencies[agency_code].id,
-                    password_hash=hash_password(password),
+                    password_hash=hash_password(staff_password),
                 )
             )
     last_period = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
@@ -250,10 +250,11 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
             account_status=(
                 AccountStatus.ACTIVE.value if enrolled else AccountStatus.NOT_ENROLLED.value
             ),
-            password_hash=hash_password(password) if enrolled else None,
+            password_hash=hash_password(password) if password is not None else None,
         )
         session.add(p)
         session.flush()
+        assert p.id is not None
         session.add_all(_payments_for(p.id, gross, today.year - 8, last_period))
         pensioner_svc.add_alert(session, p.id, "welcome")
         pensioner_svc.add_alert(
