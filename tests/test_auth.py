@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import AuthActions
 from webapp import create_app
 from webapp.models import LoginThrottle, utcnow
 from webapp.services import throttle
@@ -87,7 +88,7 @@ def test_absolute_session_limit(app, client, demo, auth):
 def test_password_change_ends_other_sessions(app, demo):
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
-        c.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+        AuthActions(c).login()
     response = first.post(
         "/auth/password",
         data={"current": "Demo2026!", "new": "Autre2026x", "confirm": "Autre2026x"},

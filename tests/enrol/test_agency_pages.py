@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
+from tests.conftest import AuthActions
 from webapp.models import (
     Agency,
     Appointment,
@@ -211,7 +212,7 @@ def test_at_the_agency_login_selfie_adviser_code_and_password(app, client, start
     sms = db.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     password = re.search(r"provisoire : (\S+)\.", sms.body).group(1)
     assert adviser_code not in sms.body
-    login = phone.post("/auth/login", data={"dp_number": "DP200001", "password": password})
+    login = AuthActions(phone).login("DP200001", password)
     assert "change" in login.headers["Location"] or "password" in login.headers["Location"]
     opened = db.get(Pensioner, started.pensioner_id, populate_existing=True)
     assert opened.account_status == "active" and opened.must_change_password

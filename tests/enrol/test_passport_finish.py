@@ -11,6 +11,7 @@ from PIL import Image
 from sqlmodel import select
 
 from nfc_bridge.demo_data import face_jpeg
+from tests.conftest import AuthActions
 from tests.enrol.passport_fixtures import new_enrolment
 from tests.proof.conftest import ProofSteps, moving_burst, multipart
 from webapp.models import AuditEvent, FaceReference, Pensioner
@@ -74,7 +75,7 @@ def test_a_matching_selfie_opens_the_account_and_the_code_logs_in(app, client, a
     done = client.get("/enrol/done").data.decode()
     assert "DP100010" in done and 'href="/auth/login"' in done
     client.post("/auth/logout")
-    login = client.post("/auth/login", data={"dp_number": "DP100010", "password": CODE})
+    login = AuthActions(client).login("DP100010", CODE)
     assert login.headers["Location"] == "/auth/password"
 
 
