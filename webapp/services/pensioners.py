@@ -40,7 +40,7 @@ def payment_years(session: Session, pensioner_id: int, open_years: int = 2) -> l
     ``open_years`` carry their months, the older ones are loaded on demand."""
     year = func.substr(Payment.period, 1, 4)
     rows = session.exec(
-        select(year, func.count(Payment.id), func.sum(Payment.net))  # type: ignore[call-overload]
+        select(year, func.count(col(Payment.id)), func.sum(Payment.net))  # type: ignore[call-overload]
         .where(Payment.pensioner_id == pensioner_id)
         .group_by(year)
         .order_by(year.desc())
@@ -80,7 +80,7 @@ def payments_version(session: Session, pensioner_id: int) -> str:
     """A fingerprint of the pensioner's payments: changes when any row is added or changed."""
     count, last, net, gross = session.exec(
         select(  # type: ignore[call-overload]
-            func.count(Payment.id),
+            func.count(col(Payment.id)),
             func.max(Payment.id),
             func.sum(Payment.net),
             func.sum(Payment.gross),

@@ -80,6 +80,7 @@ def payments():
 def payments_year(year: int):
     """One year's months: an htmx partial when a year is opened, a page without script."""
     pensioner = current_pensioner()
+    assert pensioner.id is not None
     etag = _payments_etag(pensioner.id) + f"-{year}"
     unchanged = _not_modified(etag)
     if unchanged is not None:
