@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The repository, not bench/, first: bench/mrz.py must not shadow the `mrz` package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from nfc_bridge.sim import demo_passport  # noqa: E402
 from nfc_bridge.terminal import Terminal  # noqa: E402

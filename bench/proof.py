@@ -19,7 +19,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The repository, not bench/, first: bench/mrz.py must not shadow the `mrz` package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 
 def _burst(count: int = 15) -> list[bytes]:
