@@ -263,6 +263,7 @@ def seed(session: Session, *, if_empty: bool = False, today: date | None = None)
         pensioner_svc.add_alert(session, p.id, "attestation_available", year=today.year - 1)
     session.commit()
     _demo_face_reference(session)
+    _demo_campaign(session)
     return True
 
 
@@ -290,3 +291,19 @@ def _demo_face_reference(session: Session) -> None:
 
     first = session.exec(select(Pensioner).where(Pensioner.dp_number == PENSIONERS[0][0])).one()
     proof_store.set_reference(session, first, proof_store.astronaut_jpeg(), "demo")
+
+
+def _demo_campaign(session: Session) -> None:
+    """In demo mode, DP100004 has already attested this quarter (at an agency); the
+    others have not, so once the campaign's deadline is past the daily cycle, which
+    ``make run`` schedules by itself, suspends their payments on the first page view."""
+    from flask import current_app
+
+    if not current_app.config.get("DEMO"):
+        return
+    from . import campaigns
+
+    campaign = campaigns.campaign_for(session, campaigns.local_today())
+    brussels = session.exec(select(Pensioner).where(Pensioner.dp_number == "DP100004")).one()
+    campaigns.attest(session, brussels, campaign, attempt_id=None, method="agency")
+    session.commit()
