@@ -117,3 +117,22 @@ def test_an_expired_code_is_explained_and_a_new_one_offered(app, client, demo):
     page = client.post("/enrol/code", data={"code": "123456"}).data.decode()
     assert "expiré" in page and "Recevoir un nouveau code" in page
     assert _amina(app).account_status == "not_enrolled"
+
+
+def test_a_photo_too_large_for_the_scan_is_refused_with_its_message(app, client, demo):
+    app.config["ENROL_SCAN_MAX_BYTES"] = 100_000
+    _enrol(app, client, "scan", lines=[])
+    big = b"\xff\xd8\xff" + bytes(120_000) + b"\xff\xd9"
+    response = client.post(
+        "/enrol/passport/scan",
+        data={"image": (io.BytesIO(big), "page.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "trop volumineuse" in response.data.decode()
+    huge = b"\xff\xd8\xff" + bytes(300_000) + b"\xff\xd9"
+    over = client.post(
+        "/enrol/passport/scan",
+        data={"image": (io.BytesIO(huge), "page.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
+    assert over.status_code == 413  # refused before the body is read

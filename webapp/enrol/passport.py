@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..db import get_session
 from ..extensions import limiter
+from ..hardening import body_limit
 from ..models import Pensioner
 from ..render import render_page
 from ..services import enrol_selfie, passport_enrol
@@ -43,6 +44,7 @@ def passport_scan(enrolment):
 
 
 @bp.route("/passport/scan", methods=["POST"])
+@body_limit(lambda cfg: cfg["ENROL_SCAN_MAX_BYTES"] + 64 * 1024)
 @limiter.limit("60 per minute")
 @at_step("scan")
 def passport_scan_submit(enrolment):

@@ -13,6 +13,7 @@ from flask import abort, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from ..db import get_session
+from ..hardening import body_limit
 from ..models import EnrolSelfie
 from ..proof.messages import action_text, reason_text
 from ..render import render_page
@@ -81,6 +82,7 @@ def selfie_challenge(enrolment):
 
 
 @bp.route("/selfie/upload", methods=["POST"])
+@body_limit(lambda cfg: cfg["PROOF_MAX_FRAMES"] * cfg["PROOF_MAX_FRAME_BYTES"] + 64 * 1024)
 @at_step(*SELFIE_STEPS, procedure=None)
 def selfie_upload(enrolment):
     """The burst: stored encrypted, then the enrolment face job; the outcome block."""
