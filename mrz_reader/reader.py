@@ -1,15 +1,16 @@
 """Read the MRZ of one picture: orientations, zones, OCR passes, then the verdict.
 
-The cheap path first: the picture as taken, the zone passporteye finds, one
-legacy-engine OCR pass. Only when that does not give a valid MRZ with clean
-names does the reader spend more: the LSTM engine and an enlarged strip (names
-decided by a vote of the three), then the picture turned 180° and 90° both
-ways. A picture without a valid MRZ answers why, never a guess.
+The cheap path first: the picture as taken, the zone passporteye finds on a
+small copy, one legacy-engine OCR pass. Only when that does not give a valid MRZ
+beyond doubt does the reader spend more: the LSTM engine (G against 6), the
+enlarged strip (names decided by a vote), a strip read upside down turned over,
+the picture turned a quarter when its zones run up and down, a larger copy when
+the page is small in the photo. A picture without a valid MRZ answers why,
+never a guess.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -22,8 +23,6 @@ from . import result as codes
 from .ocr import ocr
 from .result import MrzResult
 from .text import Reading, fit, names_suspicious, parse_fields, settle_g6, uncertain, vote
-
-log = logging.getLogger(__name__)
 
 # A picture is read as taken; if no MRZ comes out and some candidate zone runs
 # up and down, turned a quarter. Upside-down strips are turned by the strip
