@@ -135,7 +135,7 @@ def _read_strip(strip: Image.Image, attempt: _Attempt) -> Reading | None:
         readings.append(reading)
         if not legacy:
             lstm = reading
-        best = settle_g6(readings[0], lstm)
+        best = settle_g6(vote(readings), lstm)
         if len(readings) == 1 and best.valid and not uncertain(best):
             return best
         if len(readings) == 2 and best.valid and not names_suspicious(best):

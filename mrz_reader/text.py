@@ -122,12 +122,19 @@ class Reading:
     checks_ok: int
     checks_total: int
     valid: bool
+    repairs: int = 0  # look-alike swaps the check digits asked for
 
     @property
-    def score(self) -> tuple[int, int, int]:
-        """Higher is better: valid first, then passing check digits, then the wider
-        format (a visa A's lines cut short can pass as a visa B's)."""
-        return (int(self.valid), self.checks_ok - self.checks_total, self.layout.width)
+    def score(self) -> tuple[int, int, int, int]:
+        """Higher is better: valid first, then passing check digits, then fewer
+        repairs (a repaired reading is partly a guess), then the wider format (a
+        visa A's lines cut short can pass as a visa B's)."""
+        return (
+            int(self.valid),
+            self.checks_ok - self.checks_total,
+            -self.repairs,
+            self.layout.width,
+        )
 
 
 def _fit_length(line: str, width: int) -> str:
@@ -174,7 +181,7 @@ def _normalise(layout: Layout, lines: list[str]) -> list[str]:
     return ["".join(row) for row in chars]
 
 
-def _repair_with_check(layout: Layout, lines: list[str]) -> list[str]:
+def _repair_with_check(layout: Layout, lines: list[str]) -> tuple[list[str], int]:
     """Choose between look-alikes in check-protected alphanumeric fields.
 
     Every reading within MAX_SWAPS look-alike swaps of the OCR text whose check
@@ -185,6 +192,7 @@ def _repair_with_check(layout: Layout, lines: list[str]) -> list[str]:
     alike), so the digit alone cannot choose.
     """
     out = list(lines)
+    swaps = 0
     for field in layout.fields:
         if field.kind != "alnum" or field.check is None:
             continue
@@ -197,7 +205,8 @@ def _repair_with_check(layout: Layout, lines: list[str]) -> list[str]:
         best = _swap_search(value, digit)
         if best is not None:
             out[field.line] = line[: field.start] + best + line[field.end :]
-    return out
+            swaps += sum(a != b for a, b in zip(value, best, strict=True))
+    return out, swaps
 
 
 def _digit_ok(value: str, digit: str) -> bool:
@@ -265,7 +274,7 @@ def _length_variants(layout: Layout, lines: list[str]) -> list[list[str]]:
     return [list(combo) for combo in itertools.product(*options)]
 
 
-def evaluate(layout: Layout, lines: list[str]) -> Reading:
+def evaluate(layout: Layout, lines: list[str], repairs: int = 0) -> Reading:
     """Check ``lines`` (already at the format's width) with the ``mrz`` package."""
     text = "\n".join(lines)
     # The mrz package predates sex "X" (ICAO 9303, 8th edition): check as "<".
@@ -281,7 +290,7 @@ def evaluate(layout: Layout, lines: list[str]) -> Reading:
         return Reading(layout, tuple(lines), 0, 1, False)
     checks = [ok for name, ok in checker.report.fields if "hash" in name]
     valid = bool(checker) and all(checks)
-    return Reading(layout, tuple(lines), sum(checks), len(checks), valid)
+    return Reading(layout, tuple(lines), sum(checks), len(checks), valid, repairs)
 
 
 def fit(text: str) -> Reading | None:
@@ -294,8 +303,8 @@ def fit(text: str) -> Reading | None:
             if layout not in guess_layouts(block):
                 continue
             for variant in _length_variants(layout, block):
-                fixed = _repair_with_check(layout, _normalise(layout, variant))
-                reading = evaluate(layout, fixed)
+                fixed, swaps = _repair_with_check(layout, _normalise(layout, variant))
+                reading = evaluate(layout, fixed, swaps)
                 if best is None or reading.score > best.score:
                     best = reading
                 if best.valid:
@@ -317,48 +326,60 @@ LAYOUTS_BY_COUNT = _by_count()
 
 
 def vote(readings: list[Reading]) -> Reading:
-    """The readings of the best one's format merged position by position.
+    """Readings of one strip (in pass order, legacy engine first) merged into one.
 
-    Names and visa optional data have no check digit, and a single OCR pass can
-    misread a glyph consistently: where independent passes disagree, the
-    majority wins and a tie keeps the best reading's character, except that a
-    filler seen by one pass wins over its look-alikes in the names. The merged
-    lines are checked again; the best single reading stays if they fail.
+    Fields a check digit protects come whole from the best-scoring reading
+    (the fewest repairs: a swap the check digit asked for is partly a guess).
+    The others (names, codes, optional data without a check digit) are voted
+    position by position: the majority wins; a tie keeps the earliest pass's
+    character in the names (the legacy engine's), the best reading's
+    elsewhere; and in the names a filler seen by one pass wins over its
+    look-alikes (a filler misread as a letter is far likelier than the
+    reverse). The merged lines are checked again; the best reading stays if
+    they fail.
     """
-    ranked = sorted(readings, key=lambda r: r.score, reverse=True)
-    first = ranked[0]
-    same = [r for r in ranked if r.layout is first.layout]
+    best = max(readings, key=lambda r: r.score)
+    same = [r for r in readings if r.layout is best.layout]
     if len(same) < 2:
-        return first
-    names = first.layout.field("names")
+        return best
+    layout = best.layout
+    protected = set()
+    for field in layout.fields:
+        if field.kind in ("check", "digits") or (field.kind == "alnum" and field.check):
+            protected.update((field.line, i) for i in range(field.start, field.end))
+    names = layout.field("names")
     lines = []
-    for index in range(first.layout.lines):
+    for index in range(layout.lines):
         voted = []
         for column, chars in enumerate(zip(*(r.lines[index] for r in same), strict=True)):
             in_names = index == names.line and names.start <= column < names.end
-            if in_names and "<" in chars and set(chars) <= FILLER_LOOKALIKES | {"<"}:
-                # One pass saw a filler where others saw its look-alike: a filler
-                # misread as a letter is far likelier than a letter as a filler.
+            if (index, column) in protected:
+                voted.append(best.lines[index][column])
+            elif in_names and "<" in chars and set(chars) <= FILLER_LOOKALIKES | {"<"}:
                 voted.append("<")
-                continue
-            counts = {ch: chars.count(ch) for ch in chars}
-            top = max(counts.values())
-            voted.append(next(ch for ch in chars if counts[ch] == top))
+            else:
+                counts = {ch: chars.count(ch) for ch in chars}
+                top = max(counts.values())
+                # A tie: the legacy engine's filler-aware reading in the names,
+                # the best-scoring reading elsewhere.
+                first = chars[0] if in_names else best.lines[index][column]
+                voted.append(first if counts[first] == top else max(counts, key=counts.get))
         lines.append("".join(voted))
-    merged = evaluate(first.layout, _repair_with_check(first.layout, lines))
-    return merged if merged.score >= first.score else first
+    merged = evaluate(layout, lines, best.repairs)
+    return merged if merged.score >= best.score else best
 
 
 def uncertain(reading: Reading) -> bool:
     """Whether a valid reading still deserves a second opinion.
 
-    Its names have a filler look-alike where a name meets its padding, or an
-    alphanumeric field has a look-alike letter between two digits (``1B5``) or
-    a ``G`` or a ``6``: they differ by 10 in the check-digit sum, so no check
-    digit tells them apart, and tesseract's legacy engine reads OCR-B's ``G``
-    as ``6`` (see :func:`settle_g6`).
+    Its names have a filler look-alike where a name meets its padding, the
+    check digits asked for look-alike swaps, or an alphanumeric field has a
+    look-alike letter between two digits (``1B5``) or a ``G`` or a ``6``: they
+    differ by 10 in the check-digit sum, so no check digit tells them apart,
+    and tesseract's legacy engine reads OCR-B's ``G`` as ``6`` (see
+    :func:`settle_g6`).
     """
-    if names_suspicious(reading):
+    if names_suspicious(reading) or reading.repairs:
         return True
     for field in reading.layout.fields:
         if field.kind == "alnum":
@@ -388,7 +409,7 @@ def settle_g6(reading: Reading, lstm: Reading | None) -> Reading:
                 row[i], changed = theirs, True
     if not changed:
         return reading
-    settled = evaluate(reading.layout, ["".join(row) for row in lines])
+    settled = evaluate(reading.layout, ["".join(row) for row in lines], reading.repairs)
     return settled if settled.score >= reading.score else reading
 
 

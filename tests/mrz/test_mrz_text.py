@@ -171,3 +171,13 @@ def test_g_and_6_are_taken_from_the_lstm_pass():
     lstm = fit("\n".join(lines))
     assert legacy.valid and legacy.lines[1].startswith("66")
     assert list(settle_g6(legacy, lstm).lines) == lines
+
+
+def test_a_number_the_check_digit_had_to_repair_loses_to_a_clean_reading():
+    from mrz_reader.text import vote
+
+    lines = _td3("SQALLI<<FATIMA<ZAHRA", "ZS2601815")
+    legacy = fit(lines[0] + "\n" + lines[1].replace("ZS", "23", 1))  # S read as 3
+    assert legacy.valid and legacy.repairs == 2 and legacy.lines[1] != lines[1]
+    lstm = fit("\n".join(lines))
+    assert list(vote([legacy, lstm]).lines) == lines
