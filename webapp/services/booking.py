@@ -37,8 +37,9 @@ from sqlmodel import Session, col, select
 from ..errors import DomainError
 from ..models import Agency, Appointment, AppointmentSlot, ClosedDay, OpeningHours, utcnow
 from ..models.booking import AppointmentStatus
+from .local_time import LOCAL_TZ
 
-AGENCY_TZ = ZoneInfo("Africa/Casablanca")
+AGENCY_TZ = LOCAL_TZ  # agencies keep the fund's time
 # A typical Moroccan agency: Monday to Friday, 8:30-12:30 and 13:30-16:30.
 DEFAULT_HOURS = [(d, time(8, 30), time(12, 30)) for d in range(5)] + [
     (d, time(13, 30), time(16, 30)) for d in range(5)

@@ -17,7 +17,6 @@ import os
 import socket
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import update
@@ -35,18 +34,14 @@ from . import (
     reminders,
     throttle,
 )
+from .local_time import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 
 
-def fund_timezone() -> ZoneInfo:
-    """The fund's time zone (the campaign dates are local dates there)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def due_day(now: datetime) -> date | None:
     """The local day whose cycle is due at ``now``, or None before ``PROOF_DAILY_AT``."""
-    local = now.astimezone(fund_timezone())
+    local = now.astimezone(LOCAL_TZ)
     hour, minute = (int(x) for x in current_app.config["PROOF_DAILY_AT"].split(":"))
     return local.date() if local.time() >= time(hour, minute) else None
 

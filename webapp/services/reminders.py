@@ -45,6 +45,7 @@ from ..models import (
     utcnow,
 )
 from . import notify
+from .local_time import LOCAL_TZ
 
 P = Pensioner.__table__  # type: ignore[attr-defined]
 N = Notification.__table__  # type: ignore[attr-defined]
@@ -114,7 +115,7 @@ def allowed_at(now: datetime, zone: ZoneInfo) -> datetime | None:
 
 def _not_before(session: Session, now: datetime) -> ColumnElement[Any]:
     """``not_before`` per pensioner: the end of the quiet hours in their country, or NULL."""
-    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    default = LOCAL_TZ.key
     countries = session.execute(select(P.c.country).distinct()).scalars().all()
     whens = []
     for country in countries:
