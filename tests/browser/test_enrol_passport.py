@@ -118,7 +118,7 @@ def _camera(playwright, video: Path) -> Browser:
 @pytest.fixture(scope="module")
 def page_camera(playwright, tmp_path_factory) -> Iterator[Browser]:
     """Chromium whose back camera films the demo passport's open identity page."""
-    from nfc_bridge.demo_data import face_jpeg
+    from nfc_bridge.sim.demo_data import face_jpeg
     from webapp.services.demo_passport import demo_lines, passport_page
 
     page = passport_page(demo_lines(), face_jpeg()[0])

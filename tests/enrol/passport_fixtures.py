@@ -11,8 +11,7 @@ import functools
 import secrets
 
 from nfc_bridge.relay import MemoryStore, RelayService, play_helper
-from nfc_bridge.simulator import DEMO_MRZ_FIELDS, Faults, SimulatedChip, build_passport
-from nfc_bridge.testpki import demo_pki
+from nfc_bridge.sim import DEMO_MRZ_FIELDS, Faults, SimulatedChip, build_passport, demo_pki
 from nfc_bridge.truststore import TrustStore
 
 
@@ -26,7 +25,7 @@ def aa_key():
 
 def td3_lines(**fields) -> list[str]:
     """The two MRZ lines of a passport with ``fields`` over the demo passport's."""
-    from nfc_bridge.demo_data import td3_mrz
+    from nfc_bridge.sim.demo_data import td3_mrz
 
     f = {**DEMO_MRZ_FIELDS, **fields}
     mrz = td3_mrz(

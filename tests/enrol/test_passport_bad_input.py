@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from nfc_bridge.relay import play_helper
-from nfc_bridge.simulator import Faults
+from nfc_bridge.sim import Faults
 from tests.enrol.passport_fixtures import chip, new_enrolment
 from webapp.models import Pensioner
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from nfc_bridge.simulator import Faults
+from nfc_bridge.sim import Faults
 from tests.enrol.passport_fixtures import chip, new_enrolment, read, relay, td3_lines
 from webapp.models import AuditEvent, Enrolment, Pensioner
 
@@ -51,7 +51,7 @@ def test_the_demo_passport_read_keeps_the_chip_identity_and_an_encrypted_photo(c
 
 
 def test_a_chip_whose_signature_does_not_verify_is_refused(ctx_db):
-    from nfc_bridge.demo_data import dg1_file, td3_mrz
+    from nfc_bridge.sim.demo_data import dg1_file, td3_mrz
     from webapp.services import passport_enrol
 
     # DG1 replaced after the document signer signed the SOD: the hashes disagree.

@@ -10,7 +10,7 @@ import skimage.data
 from PIL import Image
 from sqlmodel import select
 
-from nfc_bridge.demo_data import face_jpeg
+from nfc_bridge.sim.demo_data import face_jpeg
 from tests.conftest import AuthActions
 from tests.enrol.passport_fixtures import new_enrolment
 from tests.proof.conftest import ProofSteps, moving_burst, multipart

@@ -9,7 +9,7 @@ import skimage.data
 from PIL import Image
 from sqlmodel import select
 
-from nfc_bridge.demo_data import face_jpeg
+from nfc_bridge.sim.demo_data import face_jpeg
 from tests.enrol.passport_fixtures import new_enrolment
 from tests.proof.conftest import moving_burst, still_burst
 from webapp.models import AuditEvent, EnrolSelfie, FaceReference, Pensioner

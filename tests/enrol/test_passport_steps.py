@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from nfc_bridge.relay import play_helper
-from nfc_bridge.simulator import Faults
+from nfc_bridge.sim import Faults
 from tests.enrol.passport_fixtures import chip, new_enrolment, td3_lines
 from webapp.models import Enrolment, JobRecord, Pensioner
 

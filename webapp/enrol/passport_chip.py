@@ -108,7 +108,7 @@ def passport_chip_demo(enrolment):
         token = _start(enrolment)
     except passport_enrol.ChipRefused as exc:
         return _page(enrolment, error=exc.code, status=422)
-    from nfc_bridge.simulator import demo_passport
+    from nfc_bridge.sim import demo_passport
 
     chip, _mrz, _trust = demo_passport(delay=0.05)
     relay = relay_service()

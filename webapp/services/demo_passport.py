@@ -26,8 +26,8 @@ def _font(path: Path, size: int):
 
 def demo_lines() -> list[str]:
     """The two MRZ lines of nfc_bridge's demo passport."""
-    from nfc_bridge.demo_data import td3_mrz
-    from nfc_bridge.simulator import DEMO_MRZ_FIELDS as f
+    from nfc_bridge.sim import DEMO_MRZ_FIELDS as f
+    from nfc_bridge.sim.demo_data import td3_mrz
 
     mrz = td3_mrz(
         f["surname"], f["given"], f["number"], f["nationality"], f["birth"], f["sex"], f["expiry"]
@@ -82,6 +82,6 @@ def jpeg(image: Image.Image, quality: int = 90) -> bytes:
 
 def demo_page_jpeg() -> bytes:
     """The demo passport's identity page as a phone would photograph it (JPEG)."""
-    from nfc_bridge.demo_data import face_jpeg
+    from nfc_bridge.sim.demo_data import face_jpeg
 
     return jpeg(passport_page(demo_lines(), face_jpeg()[0]))
