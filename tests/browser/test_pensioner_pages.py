@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, login
+from tests.browser.conftest import DEMO_PASSWORD, login, open_from_menu
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +119,7 @@ def test_pensioner_downloads_attestation_and_anyone_can_verify_it(page, tmp_path
 
 def test_pensioner_edits_contact_details(page, live_server):
     login(page)
-    page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
+    open_from_menu(page, "Mes coordonnées")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes coordonnées")
 
     def save() -> int:

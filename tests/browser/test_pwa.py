@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, wait_for_service_worker, wait_until
+from tests.browser.conftest import login, open_from_menu, wait_for_service_worker, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
 
     # A screen never opened cannot come from anywhere: stay put, say why.
     page.evaluate(OFFLINE_ANSWER_LISTENER)
-    page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
+    open_from_menu(page, "Mes coordonnées")
     page.wait_for_function("() => window.dvOfflineAnswer !== null")
     assert page.evaluate("() => window.dvOfflineAnswer") == 503
     # app.js opens a kept full copy when there is one; there is none of this screen.
@@ -125,14 +125,14 @@ def test_failed_htmx_request_shows_the_offline_banner(page, context):
     expect(page.locator("#offline-banner")).to_be_hidden()
     # The server stops answering while the phone still believes it is online.
     context.route("**/space/contact", lambda route: route.abort("internetdisconnected"))
-    page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
+    open_from_menu(page, "Mes coordonnées")
     expect(page.locator("#offline-banner")).to_be_visible()
     expect(page.locator("#offline-banner")).to_contain_text("Pas de connexion internet")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes paiements de pension")
     assert page.url.endswith("/space/payments")
 
     context.unroute("**/space/contact")
-    page.locator("#shortcuts").get_by_role("link", name="Coordonnées").click()
+    open_from_menu(page, "Mes coordonnées")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes coordonnées")
     expect(page.locator("#offline-banner")).to_be_hidden()
 

@@ -14,11 +14,24 @@
   window.addEventListener("offline", function () { showOffline(true); });
   if (!navigator.onLine) showOffline(true);
 
-  // The shortcut bar is fixed at the bottom and may take two or three rows:
-  // keep that much room under the page so it never hides the last lines.
+  // The shortcut bar is one row fixed at the bottom. When a label does not fit
+  // its shortcut (very large text), the bar shows icons only. Keep the bar's
+  // height free under the page so it never hides the last lines.
+  function labelsOverflow(bar) {
+    var labels = bar.querySelectorAll(".shortcut-label");
+    for (var i = 0; i < labels.length; i++) {
+      var label = labels[i];
+      if (label.scrollWidth > label.parentNode.clientWidth + 0.5) return true;
+    }
+    return bar.scrollWidth > bar.clientWidth + 0.5;
+  }
   function roomForShortcuts() {
     var bar = byId("shortcuts");
-    if (bar) body.style.paddingBottom = (bar.offsetHeight + 16) + "px";
+    if (!bar) return;
+    bar.classList.remove("shortcuts-compact");
+    if (labelsOverflow(bar)) bar.classList.add("shortcuts-compact");
+    body.style.paddingBottom = (bar.offsetHeight + 16) + "px";
+    document.documentElement.style.scrollPaddingBottom = (bar.offsetHeight + 16) + "px";
   }
   roomForShortcuts();
   window.addEventListener("resize", roomForShortcuts);
