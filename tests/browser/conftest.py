@@ -304,5 +304,6 @@ def wait_until(predicate, timeout: float = 10.0, step: float = 0.1):
 
 def open_from_menu(page: Page, name: str) -> None:
     """Open the menu and tap one of its links (places not in the shortcut bar)."""
-    page.locator("#menu summary").click()
+    if page.locator("#menu").get_attribute("open") is None:
+        page.locator("#menu summary").click()
     page.locator("#menu").get_by_role("link", name=name, exact=True).click()

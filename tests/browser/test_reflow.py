@@ -50,8 +50,9 @@ LAYOUT = """(root) => {
         range.setStart(node, i); range.setEnd(node, i + 1);
         const r = range.getClientRects()[0];
         if (!r) continue;
-        if (top !== null && r.top > top + 2 && i > 0 && /\\S/.test(text[i - 1]) && /\\S/.test(text[i])
-            && !/[-\\u2010\\/]/.test(text[i - 1])) {
+        const inWord = i > 0 && /\\S/.test(text[i - 1]) && /\\S/.test(text[i])
+          && !/[-\\u2010\\/]/.test(text[i - 1]);
+        if (top !== null && r.top > top + 2 && inWord) {
           broken.push(text.trim().slice(0, 40));
           break;
         }
