@@ -15,6 +15,7 @@ from ..models import Agency, Appointment, Pensioner
 from ..render import render_page
 from ..services import agency_enrol, booking, notify, otp
 from ..services import enrolment as enrolment_svc
+from ..services.dp import normalise_dp
 from . import bp
 from .agency import VISIT_KEY, _pensioner, _remember
 from .steps import at_step, go
@@ -27,7 +28,7 @@ def _login_page(status: int = 200, error=None, expired: bool = False, sent: bool
         "enrol/agency_visit_login.html",
         status=status,
         title=_l("Connexion à l'agence"),
-        dp=(request.form.get("dp_number") or "").strip().upper()[:20],
+        dp=normalise_dp(request.form.get("dp_number"))[:20],
         error=error,
         expired=expired,
         sent=sent,
@@ -44,7 +45,7 @@ def agency_visit_login():
     dp = request.form.get("dp_number", "")
     if request.form.get("action") == "resend":
         pensioner = db.exec(
-            select(Pensioner).where(Pensioner.dp_number == dp.strip().upper())
+            select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp))
         ).first()
         appointment = (
             booking.live_appointment(db, pensioner.id) if pensioner and pensioner.id else None

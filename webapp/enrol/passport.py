@@ -18,6 +18,7 @@ from ..render import render_page
 from ..services import enrol_selfie, passport_enrol
 from ..services import enrolment as enrolment_svc
 from ..services import passport_scan as scan_svc
+from ..services.dp import normalise_dp
 from ..services.tasks import job_status
 from . import bp
 from .passport_messages import scan_text
@@ -144,7 +145,7 @@ def passport_check_submit(enrolment):
         return go(url_for("enrol.passport_scan"))
     identity = (enrolment.data or {}).get("chip") or {}
     foreign = not passport_enrol.is_moroccan(identity)
-    dp = (request.form.get("dp_number") or "").strip().upper()[:20]
+    dp = normalise_dp(request.form.get("dp_number"))[:20]
     if foreign and not dp:
         return _check_page(enrolment, status=422, dp_error=_l("Indiquez votre numéro de dossier."))
     try:

@@ -43,6 +43,7 @@ from . import audit, booking, notify, otp
 from . import enrolment as enrol_svc
 from .appointments import IdentityNotChecked, for_staff, normalise_document
 from .booking import AGENCY_TZ
+from .dp import normalise_dp
 
 VISIT_CODE = "agency_login"
 ADVISER_CODE = "adviser_verify"
@@ -76,9 +77,7 @@ def find_pensioner(
     db: Session, dp: str, last: str, first: str, birth: date | None, document: str
 ) -> Pensioner:
     """The pension file whose DP, names, birth date and CIN or passport number all match."""
-    pensioner = db.exec(
-        select(Pensioner).where(Pensioner.dp_number == (dp or "").strip().upper())
-    ).first()
+    pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp))).first()
     doc = normalise_document(document)
     if (
         pensioner is None
@@ -266,9 +265,7 @@ def cancel_visit(db: Session, enrolment: Enrolment, ip: str | None = None) -> No
 
 def visit_login(db: Session, dp: str, code: str, *, now: datetime | None = None) -> Enrolment:
     """DP number + the visit code: the pensioner's booked enrolment (account still inactive)."""
-    pensioner = db.exec(
-        select(Pensioner).where(Pensioner.dp_number == (dp or "").strip().upper())
-    ).first()
+    pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp))).first()
     appointment = booking.live_appointment(db, pensioner.id) if pensioner and pensioner.id else None
     if pensioner is None or appointment is None:
         raise NoAppointment()

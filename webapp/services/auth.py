@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from ..errors import InvalidCredentials, LoginThrottled, WrongPassword
 from ..models import AccountStatus, Pensioner, StaffUser, utcnow
 from . import audit, throttle
+from .dp import normalise_dp
 from .passwords import hash_password, verify_password
 
 __all__ = [
@@ -89,7 +90,7 @@ def authenticate_pensioner(
     session: Session, dp_number: str, password: str, *, ip: str | None = None
 ) -> Pensioner:
     """The enrolled pensioner whose DP number and password match, else a named error."""
-    dp_number = dp_number.strip().upper()
+    dp_number = normalise_dp(dp_number)
     pensioner = session.exec(select(Pensioner).where(Pensioner.dp_number == dp_number)).first()
     enrolled = pensioner is not None and pensioner.account_status != AccountStatus.NOT_ENROLLED
     account = _login(session, "pensioner", dp_number, pensioner, enrolled, password, ip)

@@ -26,6 +26,7 @@ from nfc_bridge.relay import RelayService, SessionNotFound
 from ..errors import DomainError
 from ..models import Enrolment, Pensioner, utcnow
 from . import audit
+from .dp import normalise_dp
 from .enrol_selfie import seal_photo
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,7 @@ def find_pensioner(session: Session, identity: dict, dp_number: str | None = Non
             )
         ]
     else:
-        dp = (dp_number or "").strip().upper()
+        dp = normalise_dp(dp_number)
         query = select(Pensioner).where(Pensioner.dp_number == dp)
         row = session.exec(query).first() if dp else None
         found = [row] if row and row.birth_date == birth and _norm(row.last_name) == surname else []

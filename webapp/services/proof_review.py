@@ -13,6 +13,7 @@ from ..models import LivenessChallenge, Pensioner, ProofAttempt, utcnow
 from ..models.proof import Decision
 from . import audit, campaigns, proof_store
 from . import pensioners as pensioner_svc
+from .dp import normalise_dp
 from .local_time import local_today
 from .proof_of_life import campaign_of
 from .proof_store import ProofError
@@ -137,7 +138,7 @@ def attest_at_agency(
     if len(document) < 3:
         raise ProofError("review_reason_required")
     pensioner = session.exec(
-        select(Pensioner).where(Pensioner.dp_number == (dp_number or "").strip().upper())
+        select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp_number))
     ).first()
     if pensioner is None:
         raise ProofError("pensioner_not_found")

@@ -21,6 +21,7 @@ from ..errors import DomainError, ImportRejected
 from ..models import AccountStatus, Pensioner, utcnow
 from ..models.money import Payment
 from . import audit, throttle
+from .dp import normalise_dp
 from .passwords import hash_password, temporary_password
 
 PENSIONER_HEADER = [
@@ -254,7 +255,7 @@ def reset_access(
 ) -> str:
     """Give the pensioner a random temporary password to change at next login; return it."""
     pensioner = session.exec(
-        select(Pensioner).where(Pensioner.dp_number == dp_number.strip().upper())
+        select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp_number))
     ).first()
     if pensioner is None:
         raise UnknownPensioner(dp_number)

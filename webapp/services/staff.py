@@ -6,6 +6,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from ..models import AuditEvent, Pensioner
+from .dp import normalise_dp
 
 
 def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pensioner]:
@@ -22,7 +23,7 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
             select(Pensioner)
             .where(
                 or_(
-                    col(Pensioner.dp_number).startswith(up, autoescape=True),
+                    col(Pensioner.dp_number).startswith(normalise_dp(q), autoescape=True),
                     col(Pensioner.passport_number) == up,
                     col(Pensioner.id_number) == up,
                     name.contains(needle, autoescape=True),
