@@ -38,7 +38,7 @@ def test_pensioner_file_shows_status_payments_alerts_and_trail(client, demo, aut
     page = client.get("/staff/pensioners/3").data.decode()
     assert "OUAZZANI" in page and "DP100003" in page and "Lyon" in page
     assert "MAD" in page and "Bienvenue dans votre espace" in page
-    assert "login" in page  # the pensioner's own login is in the trail
+    assert "<td>Connexion</td>" in page  # the pensioner's own login is in the trail
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "staff_view_pensioner")).one()
     assert event.target_id == 3 and event.actor_type == "staff"
     assert client.get("/staff/pensioners/999").status_code == 404

@@ -138,27 +138,13 @@ def test_the_pending_review_is_shown_to_the_pensioner(app, enrolled, db, astrona
     assert 'hx-trigger="every 1s"' not in page  # decided: no more polling
 
 
-def test_an_adviser_records_an_agency_visit(app, client, auth, demo, db):
-    db.exec(
-        select(Pensioner).where(Pensioner.dp_number == "DP100003")
-    ).one().payment_status = "suspended"
-    db.commit()
+def test_the_review_page_sends_the_agency_visit_to_the_pensioners_file(client, auth, demo):
     auth.staff_login()
-    missing = client.post("/staff/review", data={"dp_number": "DP100003", "document": ""})
-    assert missing.status_code == 422
-    unknown = client.post("/staff/review", data={"dp_number": "DP9", "document": "CIN BE123"})
-    assert "Aucun allocataire" in html.unescape(unknown.get_data(as_text=True))
-    done = client.post("/staff/review", data={"dp_number": "dp100003", "document": "CIN BE123"})
-    assert done.status_code == 200
-    assert "Preuve de vie enregistrée pour DP100003" in html.unescape(done.get_data(as_text=True))
-    db.expire_all()
-    p = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100003")).one()
-    assert p.payment_status == "active"
-    assert db.exec(select(ProofStatus)).one().method == "agency"
-    [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "proof_agency_visit"))
-    assert event.detail["document"] == "CIN BE123" and event.actor_type == "staff"
-    twice = client.post("/staff/review", data={"dp_number": "DP100003", "document": "CIN BE123"})
-    assert "déjà attesté" in html.unescape(twice.get_data(as_text=True))
+    page = client.get("/staff/review").get_data(as_text=True)
+    assert 'name="dp_number"' not in page  # no bare DP field that could pay the wrong file
+    assert 'action="/staff/"' in page and 'name="q"' in page
+    old_form = client.post("/staff/review", data={"dp_number": "DP100003", "document": "CIN X"})
+    assert old_form.status_code == 405
 
 
 def test_a_selfie_waiting_for_review_is_not_suspended_for_the_funds_delay(app, enrolled, astronaut):

@@ -13,8 +13,6 @@ from ..models import LivenessChallenge, Pensioner, ProofAttempt, utcnow
 from ..models.proof import Decision
 from . import audit, campaigns, proof_store
 from . import pensioners as pensioner_svc
-from .dp import normalise_dp
-from .local_time import local_today
 from .proof_of_life import campaign_of
 from .proof_store import ProofError
 
@@ -128,42 +126,3 @@ def review(
         )
     session.commit()
     return attempt
-
-
-def attest_at_agency(
-    session: Session, dp_number: str, *, staff_id: int, document: str, ip=None
-) -> Pensioner:
-    """An adviser saw the pensioner in person with an identity document: attested."""
-    document = (document or "").strip()
-    if len(document) < 3:
-        raise ProofError("review_reason_required")
-    pensioner = session.exec(
-        select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp_number))
-    ).first()
-    if pensioner is None:
-        raise ProofError("pensioner_not_found")
-    campaign = campaigns.campaign_for(session, local_today())
-    audit.record(
-        session,
-        "proof_agency_visit",
-        actor_type="staff",
-        actor_id=staff_id,
-        target_type="pensioner",
-        target_id=pensioner.id,
-        ip=ip,
-        document=document[:200],
-        campaign=campaign.quarter,
-    )
-    if not campaigns.attest(
-        session,
-        pensioner,
-        campaign,
-        attempt_id=None,
-        method="agency",
-        actor_type="staff",
-        actor_id=staff_id,
-    ):
-        session.rollback()
-        raise ProofError("already_attested")
-    session.commit()
-    return pensioner

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -259,13 +260,28 @@ def reset_access(
     ).first()
     if pensioner is None:
         raise UnknownPensioner(dp_number)
+    return reset_password(session, pensioner, actor_type=actor_type, actor_id=actor_id)
+
+
+def reset_password(
+    session: Session,
+    pensioner: Pensioner,
+    *,
+    actor_type: str,
+    actor_id: int | None = None,
+    commit: bool = True,
+    **detail: Any,
+) -> str:
+    """A new temporary password (to change at next login), old sessions ended; return it."""
     password = temporary_password()
     pensioner.password_hash = hash_password(password)
     pensioner.must_change_password = True
     pensioner.auth_epoch += 1
+    pensioner.updated_at = utcnow()
     throttle.forget(session, "pensioner", pensioner.dp_number)
     if pensioner.account_status == AccountStatus.NOT_ENROLLED.value:
         pensioner.account_status = AccountStatus.INACTIVE.value
+    session.add(pensioner)
     audit.record(
         session,
         "access_reset",
@@ -273,6 +289,8 @@ def reset_access(
         actor_id=actor_id,
         target_type="pensioner",
         target_id=pensioner.id,
+        **detail,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return password

@@ -15,33 +15,18 @@ from ..services.proof_store import ProofError
 from . import bp
 
 
-@bp.route("/review", methods=["GET", "POST"])
+@bp.route("/review")
 @staff_required()
 def review_queue():
-    """Attempts waiting for a human decision, oldest first; and the agency-visit form."""
-    session = get_session()
-    error = done = None
-    status = 200
-    if request.method == "POST":
-        try:
-            done = review_svc.attest_at_agency(
-                session,
-                request.form.get("dp_number", ""),
-                staff_id=current_user.id,
-                document=request.form.get("document", ""),
-                ip=request.remote_addr,
-            )
-        except ProofError as exc:
-            session.rollback()
-            error, status = reason_text(exc.code), 422
+    """Attempts waiting for a human decision, oldest first.
+
+    An agency visit is recorded from the pensioner's file (the page links to the
+    search), never from a bare DP field.
+    """
     return render_page(
         "staff/review.html",
-        status=status,
         title=_l("Vérifications à faire"),
-        items=review_svc.review_queue(session),
-        error=error,
-        done=done,
-        form=request.form,
+        items=review_svc.review_queue(get_session()),
     )
 
 

@@ -1,6 +1,6 @@
-"""Staff login, pensioner search and the pensioner's file. Every action is audited."""
+"""Staff login and pensioner search. Every action is audited."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,11 +12,9 @@ from ..auth.users import staff_required, start_session
 from ..db import get_session
 from ..errors import LoginThrottled, WrongPassword
 from ..extensions import login_limit
-from ..models import Pensioner
 from ..render import render_page
 from ..services import audit
 from ..services import auth as auth_service
-from ..services import pensioners as pensioner_svc
 from ..services import staff as svc
 from . import bp
 
@@ -97,23 +95,4 @@ def search():
         log_action("staff_search", query=query, results=len(results))
     return render_page(
         "staff/search.html", title=_l("Rechercher un allocataire"), query=query, results=results
-    )
-
-
-@bp.route("/pensioners/<int:pensioner_id>")
-@staff_required()
-def pensioner(pensioner_id: int):
-    """The pensioner's file: status, payments, alerts, audit trail."""
-    session = get_session()
-    p = session.get(Pensioner, pensioner_id)
-    if p is None:
-        abort(404)
-    log_action("staff_view_pensioner", target_type="pensioner", target_id=p.id)
-    return render_page(
-        "staff/pensioner.html",
-        title=_l("Dossier allocataire"),
-        p=p,
-        payments=pensioner_svc.payments(session, pensioner_id, limit=24),
-        alerts=pensioner_svc.alerts(session, pensioner_id)[:20],
-        trail=svc.audit_trail(session, pensioner_id),
     )
