@@ -304,7 +304,11 @@ def test_enrolment_by_selfie_and_agency_visit_end_to_end(
     # The home selfie beside the name and birth date (one frame, sealed until the visit).
     photo = desk.locator("#identity-check img")
     expect(photo).to_be_visible()
-    assert desk.evaluate("() => document.querySelector('#identity-check img').naturalWidth") > 0
+    # Loaded and decoded (the picture arrives after the page; wait for it, don't race it).
+    desk.wait_for_function(
+        "() => { const i = document.querySelector('#identity-check img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     desk.locator("#document_type").select_option("cin")
     desk.locator("#document_number").fill("F334456")
     desk.get_by_role("button", name="Vérifier la pièce").click()
