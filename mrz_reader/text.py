@@ -56,6 +56,10 @@ AMBIGUOUS = {
 }
 # How the filler ``<`` is misread by tesseract on OCR-B, worst first.
 FILLER_LOOKALIKES = frozenset("KXSECLZ")
+# A K among fillers in a number or optional data is a misread filler: K is
+# worth 20 in the check-digit sum, like "<" (0) modulo 10, so no check digit
+# would ever notice it.
+FILLER_K = re.compile(r"(?<=<)K(?=<)|(?<=<)K$")
 # At most this many look-alike swaps are tried to satisfy one check digit:
 # more would let a wrong reading pass by chance (1 in 10 per try).
 MAX_SWAPS = 2
@@ -178,6 +182,9 @@ def _normalise(layout: Layout, lines: list[str]) -> list[str]:
                 row[i] = {"H": "M", "N": "M", "P": "F", "E": "F", "K": "<"}.get(ch, ch)
         if field.kind == "names":
             row[field.start : field.end] = list(clean_names("".join(row[field.start : field.end])))
+        elif field.kind == "alnum":
+            value = "".join(row[field.start : field.end])
+            row[field.start : field.end] = list(FILLER_K.sub("<", value))
     return ["".join(row) for row in chars]
 
 
@@ -343,7 +350,7 @@ def vote(readings: list[Reading]) -> Reading:
     if len(same) < 2:
         return best
     layout = best.layout
-    protected = set()
+    protected: set[tuple[int, int]] = set()
     for field in layout.fields:
         if field.kind in ("check", "digits") or (field.kind == "alnum" and field.check):
             protected.update((field.line, i) for i in range(field.start, field.end))
@@ -363,7 +370,7 @@ def vote(readings: list[Reading]) -> Reading:
                 # A tie: the legacy engine's filler-aware reading in the names,
                 # the best-scoring reading elsewhere.
                 first = chars[0] if in_names else best.lines[index][column]
-                voted.append(first if counts[first] == top else max(counts, key=counts.get))
+                voted.append(first if counts[first] == top else max(counts, key=counts.__getitem__))
         lines.append("".join(voted))
     merged = evaluate(layout, lines, best.repairs)
     return merged if merged.score >= best.score else best

@@ -181,3 +181,11 @@ def test_a_number_the_check_digit_had_to_repair_loses_to_a_clean_reading():
     assert legacy.valid and legacy.repairs == 2 and legacy.lines[1] != lines[1]
     lstm = fit("\n".join(lines))
     assert list(vote([legacy, lstm]).lines) == lines
+
+
+def test_a_filler_read_as_k_in_the_optional_data_is_a_filler_again():
+    # K is worth 20 in the check sum: the check digit cannot see it.
+    lines = _td3("SQALLI<<FATIMA<ZAHRA", "ZS2601815")
+    assert check_digit("<<<<<K<<<<<<<<") == check_digit("<" * 14)
+    misread = lines[1][:33] + "K" + lines[1][34:]
+    assert list(fit(lines[0] + "\n" + misread).lines) == lines
