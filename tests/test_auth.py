@@ -38,7 +38,7 @@ def test_failures_grow_a_delay_that_expires(app, client, demo, auth, db):
     assert timedelta(seconds=20) < first_wait <= timedelta(seconds=31)
     # Even the right password waits while the delay runs (from this network)...
     response = auth.login("DP100001", "Demo2026!")
-    assert "Réessayez dans 1 minute(s)".encode() in response.data
+    assert "Réessayez dans 1 minute.".encode() in response.data
     # ...each further failure doubles it, capped, never a permanent lock.
     row = counter()
     row.locked_until = utcnow() - timedelta(seconds=1)

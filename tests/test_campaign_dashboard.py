@@ -61,7 +61,7 @@ def test_broadcast_reaches_the_chosen_segment_only_and_is_audited(app, client, a
         data={"segment": "suspended", "title": "Agence fermée", "body": "Lundi férié."},
     )
     assert response.status_code == 200
-    assert "Alerte envoyée à 1 allocataire(s)." in html.unescape(response.get_data(as_text=True))
+    assert "Alerte envoyée à 1 allocataire." in html.unescape(response.get_data(as_text=True))
     new = db.exec(select(Alert).where(Alert.title == "Agence fermée")).all()
     assert [a.pensioner_id for a in new] == [suspended.id]
     assert len(db.exec(select(Alert)).all()) == before + 1

@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from werkzeug.exceptions import HTTPException
@@ -33,11 +34,14 @@ class InvalidCredentials(DomainError):
 class LoginThrottled(DomainError):
     """Too many failures: a growing delay, never a permanent lock-out."""
 
-    message = _l("Trop d'essais. Réessayez dans %(minutes)s minute(s).")
-
     def __init__(self, retry_after_seconds: int):
         minutes = max(1, -(-retry_after_seconds // 60))
-        super().__init__(self.message % {"minutes": minutes}, retry_after=retry_after_seconds)
+        message = ngettext(
+            "Trop d'essais. Réessayez dans %(num)s minute.",
+            "Trop d'essais. Réessayez dans %(num)s minutes.",
+            minutes,
+        )
+        super().__init__(message, retry_after=retry_after_seconds)
         self.retry_after = retry_after_seconds
 
 

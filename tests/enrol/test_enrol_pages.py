@@ -136,7 +136,7 @@ def test_wrong_code_says_how_many_tries_are_left_then_asks_for_a_new_one(client,
     code = _last_code(db)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     page = client.post("/enrol/code", data={"code": wrong}).get_data(as_text=True)
-    assert "Il vous reste 4 essai(s)" in page
+    assert "Il vous reste 4 essais." in page
     for _ in range(4):
         page = client.post("/enrol/code", data={"code": wrong}).get_data(as_text=True)
     assert "Demandez un nouveau code" in page and 'name="code"' not in page

@@ -32,6 +32,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -52,10 +53,13 @@ class CodeExpired(CodeError):
 
 
 class CodeWrong(CodeError):
-    message = _l("Code incorrect. Il vous reste %(tries)s essai(s).")
-
     def __init__(self, tries_left: int):
-        super().__init__(self.message % {"tries": tries_left}, tries_left=tries_left)
+        message = ngettext(
+            "Code incorrect. Il vous reste %(num)s essai.",
+            "Code incorrect. Il vous reste %(num)s essais.",
+            tries_left,
+        )
+        super().__init__(message, tries_left=tries_left)
         self.tries_left = tries_left
 
 
