@@ -1,5 +1,6 @@
 """The adviser reads a pensioner's file, resets access and records a proof of life in agency."""
 
+import io
 import re
 
 from sqlmodel import select
@@ -145,3 +146,46 @@ def test_agency_proof_of_life_from_the_file_records_the_campaign(client, demo, a
         data={"document_type": "passport", "number": "AB1234567"},
     )
     assert again.status_code == 422 and "déjà enregistrée" in again.data.decode()
+
+
+def test_adviser_enrols_a_pensioner_without_a_smartphone_at_the_desk(client, demo, auth, db):
+    from webapp.models import FaceReference
+    from webapp.services import proof_store
+
+    auth.staff_login()
+    page = client.get("/staff/pensioners/2").data.decode()
+    assert 'id="desk-enrolment"' in page
+    photo = proof_store.astronaut_jpeg()
+    wrong = client.post(
+        "/staff/pensioners/2/enrol",
+        data={"document_type": "cin", "number": "C456780", "photo": (io.BytesIO(photo), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert wrong.status_code == 422 and "ne correspond pas" in wrong.data.decode()
+    assert db.exec(select(FaceReference).where(FaceReference.pensioner_id == 2)).first() is None
+    not_a_photo = client.post(
+        "/staff/pensioners/2/enrol",
+        data={"document_type": "cin", "number": "C456789", "photo": (io.BytesIO(b"x" * 99), "a")},
+        content_type="multipart/form-data",
+    )
+    assert not_a_photo.status_code == 422 and 'id="enrol-error"' in not_a_photo.data.decode()
+    done = client.post(
+        "/staff/pensioners/2/enrol",
+        data={"document_type": "cin", "number": "c456789", "photo": (io.BytesIO(photo), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 200 and 'id="enrol-done"' in done.data.decode()
+    ref = db.exec(select(FaceReference).where(FaceReference.pensioner_id == 2)).one()
+    assert ref.source == "desk" and photo not in ref.template
+    after = client.get("/staff/pensioners/2").data.decode()
+    assert "caméra du guichet" in after and 'id="desk-enrolment"' not in after
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "desk_enrolment")).one()
+    assert event.actor_type == "staff" and event.detail["agency_id"] is not None
+    refused = db.exec(select(AuditEvent).where(AuditEvent.action == "desk_enrolment_refused"))
+    assert len(refused.all()) == 1
+    again = client.post(
+        "/staff/pensioners/2/enrol",
+        data={"document_type": "cin", "number": "C456789", "photo": (io.BytesIO(photo), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 422 and "déjà une photo" in again.data.decode()

@@ -23,7 +23,7 @@ from ..models import (
     ProofStatus,
     StaffUser,
 )
-from . import audit, campaigns, notify, registry
+from . import audit, campaigns, notify, proof_store, registry
 from .agency_enrol import channel_for
 from .appointments import DOCUMENT_TYPES, DocumentMismatch, DocumentMissing, normalise_document
 from .local_time import local_today
@@ -31,6 +31,14 @@ from .local_time import local_today
 
 class AlreadyAttested(DomainError):
     message = _l("La preuve de vie de ce trimestre est déjà enregistrée pour ce dossier.")
+
+
+class AlreadyEnrolled(DomainError):
+    message = _l("Ce dossier a déjà une photo de référence.")
+
+
+class NoPicture(DomainError):
+    message = _l("Prenez la photo de l'allocataire avec la caméra du guichet.")
 
 
 class NoContact(DomainError):
@@ -160,6 +168,27 @@ def reset_access(
     return channel
 
 
+def _check_document(
+    session: Session,
+    staff: StaffUser,
+    pensioner: Pensioner,
+    document_type: str,
+    number: str,
+    *,
+    refused: str,
+    ip: str | None,
+    **detail,
+) -> None:
+    """The number typed must be the registry's CIN or passport; a wrong one is audited."""
+    expected = pensioner.id_number if document_type == "cin" else pensioner.passport_number
+    if document_type not in DOCUMENT_TYPES or not expected:
+        raise DocumentMissing()
+    if normalise_document(number) != normalise_document(expected):
+        _staff_audit(session, refused, staff, pensioner, ip, document_type=document_type, **detail)
+        session.commit()
+        raise DocumentMismatch()
+
+
 def attest_in_agency(
     session: Session,
     staff: StaffUser,
@@ -173,22 +202,17 @@ def attest_in_agency(
 
     A wrong number is refused (and audited); nothing is recorded.
     """
-    expected = pensioner.id_number if document_type == "cin" else pensioner.passport_number
-    if document_type not in DOCUMENT_TYPES or not expected:
-        raise DocumentMissing()
     campaign = campaigns.campaign_for(session, local_today())
-    if normalise_document(number) != normalise_document(expected):
-        _staff_audit(
-            session,
-            "proof_agency_refused",
-            staff,
-            pensioner,
-            ip,
-            document_type=document_type,
-            campaign=campaign.quarter,
-        )
-        session.commit()
-        raise DocumentMismatch()
+    _check_document(
+        session,
+        staff,
+        pensioner,
+        document_type,
+        number,
+        refused="proof_agency_refused",
+        ip=ip,
+        campaign=campaign.quarter,
+    )
     _staff_audit(
         session,
         "proof_agency_visit",
@@ -211,3 +235,33 @@ def attest_in_agency(
         raise AlreadyAttested()
     session.commit()
     return campaign
+
+
+def enrol_at_desk(
+    session: Session,
+    staff: StaffUser,
+    pensioner: Pensioner,
+    document_type: str,
+    number: str,
+    picture: bytes,
+    *,
+    ip: str | None = None,
+) -> FaceReference:
+    """A reference photo taken with the desk's camera, after the same identity check.
+
+    Only for a file without a reference. The picture is encoded and kept only as
+    the encrypted template (``proof_store``); the engine's ``PictureRefused`` /
+    ``ImageError`` go through to the caller, nothing stored.
+    """
+    assert pensioner.id is not None
+    if reference(session, pensioner.id) is not None:
+        raise AlreadyEnrolled()
+    _check_document(
+        session, staff, pensioner, document_type, number, refused="desk_enrolment_refused", ip=ip
+    )
+    if not picture:
+        raise NoPicture()
+    row = proof_store.set_reference(session, pensioner, picture, "desk")
+    _staff_audit(session, "desk_enrolment", staff, pensioner, ip, document_type=document_type)
+    session.commit()
+    return row

@@ -17,6 +17,8 @@ ACTIONS = {
     "appointment_no_show": _l("Absence au rendez-vous"),
     "appointment_photo_viewed": _l("Selfie en attente consulté"),
     "contact_updated": _l("Coordonnées modifiées"),
+    "desk_enrolment": _l("Photo de référence prise au guichet"),
+    "desk_enrolment_refused": _l("Inscription au guichet refusée (numéro différent)"),
     "enrolment_activated": _l("Compte activé"),
     "enrolment_chip_read": _l("Puce du passeport lue"),
     "enrolment_chip_refused": _l("Puce du passeport refusée"),

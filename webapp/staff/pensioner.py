@@ -10,10 +10,13 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from face_engine import FaceEngineError
+
 from ..auth.users import staff_required
 from ..db import get_session
 from ..errors import DomainError
 from ..models import Pensioner
+from ..proof.messages import reason_text
 from ..render import render_page
 from ..services import pensioner_file as file_svc
 from ..services import pensioners as pensioner_svc
@@ -90,3 +93,28 @@ def proof_in_agency(pensioner_id: int):
         get_session().rollback()
         return _page(p, status=422, proof_error=exc.message)
     return _page(p, proof_done=campaign.quarter)
+
+
+@bp.route("/pensioners/<int:pensioner_id>/enrol", methods=["POST"])
+@staff_required()
+def enrol_at_desk(pensioner_id: int):
+    """Enrolment at the desk: identity check, then a reference photo from the desk's camera."""
+    p = _pensioner_or_404(pensioner_id)
+    upload = request.files.get("photo")
+    try:
+        file_svc.enrol_at_desk(
+            get_session(),
+            current_user.record,
+            p,
+            request.form.get("document_type", ""),
+            request.form.get("number", "")[:40],
+            upload.read() if upload else b"",
+            ip=request.remote_addr,
+        )
+    except DomainError as exc:
+        get_session().rollback()
+        return _page(p, status=422, enrol_error=exc.message)
+    except FaceEngineError as exc:
+        get_session().rollback()
+        return _page(p, status=422, enrol_error=reason_text(exc.code))
+    return _page(p, enrol_done=True)
