@@ -64,3 +64,23 @@ def test_the_file_reads_right_to_left_in_arabic(browser, live_server):
         desk.screenshot(path=str(SHOTS / "staff-file-ar.png"), full_page=True)
     finally:
         ctx.close()
+
+
+def test_the_desk_enrolment_form_fits_a_narrow_screen(browser, live_server):
+    ctx, desk = _desk(browser, live_server, "fr-FR")
+    try:
+        desk.set_viewport_size({"width": 390, "height": 844})
+        desk.goto("/staff/pensioners/3")
+        expect(desk.locator("#desk-enrolment")).to_contain_text("caméra du guichet")
+        expect(desk.locator("#photo")).to_have_attribute("capture", "user")
+        desk.locator("#enrol_document_type").select_option("passport")
+        desk.locator("#enrol_number").fill("AD5551235")
+        desk.locator("#photo").set_input_files(
+            files=[{"name": "x.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}]
+        )
+        desk.get_by_role("button", name="Enregistrer la photo de référence").click()
+        expect(desk.locator("#enrol-error")).to_contain_text("ne correspond pas")
+        assert desk.evaluate("() => document.documentElement.scrollWidth") <= 390
+        desk.locator("#desk-enrolment").screenshot(path=str(SHOTS / "staff-file-390-enrol.png"))
+    finally:
+        ctx.close()
