@@ -179,6 +179,7 @@ def test_adviser_enrols_a_pensioner_without_a_smartphone_at_the_desk(client, dem
     assert ref.source == "desk" and photo not in ref.template
     after = client.get("/staff/pensioners/2").data.decode()
     assert "caméra du guichet" in after and 'id="desk-enrolment"' not in after
+    assert "<td>Photo de référence enregistrée</td><td>Salma Bennani</td>" in after
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "desk_enrolment")).one()
     assert event.actor_type == "staff" and event.detail["agency_id"] is not None
     refused = db.exec(select(AuditEvent).where(AuditEvent.action == "desk_enrolment_refused"))

@@ -261,7 +261,9 @@ def enrol_at_desk(
     )
     if not picture:
         raise NoPicture()
-    row = proof_store.set_reference(session, pensioner, picture, "desk")
+    row = proof_store.set_reference(
+        session, pensioner, picture, "desk", actor_type="staff", actor_id=staff.id
+    )
     _staff_audit(session, "desk_enrolment", staff, pensioner, ip, document_type=document_type)
     session.commit()
     return row

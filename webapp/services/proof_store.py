@@ -100,7 +100,15 @@ def reference_of(session: Session, pensioner_id: int) -> FaceReference | None:
     ).first()
 
 
-def set_reference(session: Session, pensioner: Pensioner, picture: bytes, source: str):
+def set_reference(
+    session: Session,
+    pensioner: Pensioner,
+    picture: bytes,
+    source: str,
+    *,
+    actor_type: str = "operator",
+    actor_id: int | None = None,
+):
     """Encode ``picture`` and store it encrypted as the pensioner's reference (replaces any).
 
     Raises the engine's :class:`~face_engine.PictureRefused` or ``ImageError``.
@@ -118,7 +126,8 @@ def set_reference(session: Session, pensioner: Pensioner, picture: bytes, source
     audit.record(
         session,
         "face_reference_set",
-        actor_type="operator",
+        actor_type=actor_type,
+        actor_id=actor_id,
         target_type="pensioner",
         target_id=pensioner.id,
         source=source,
