@@ -79,15 +79,17 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
     expect(page.locator("#offline-banner")).to_be_visible()
 
-    # A screen never opened cannot come from anywhere: stay put, say why.
+    # A screen never opened cannot come from anywhere: the tap opens the offline
+    # page, which says so and lists what can be read.
     page.evaluate(OFFLINE_ANSWER_LISTENER)
     open_from_menu(page, "Mes coordonnées")
-    page.wait_for_function("() => window.dvOfflineAnswer !== null")
-    assert page.evaluate("() => window.dvOfflineAnswer") == 503
-    # app.js opens a kept full copy when there is one; there is none of this screen.
-    assert not page.evaluate(HAS_COPY, "/space/contact")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mes alertes")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pas de connexion internet")
+    assert page.url.endswith("/space/contact")
+    expect(page.get_by_role("link", name="Mes paiements de pension").first).to_be_visible()
     expect(page.locator("#offline-banner")).to_be_visible()
+
+    page.goto("/space/payments")  # kept in full
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes paiements de pension")
 
     # A screen kept only as a full page (home, loaded in full) opens in full.
     page.locator("#shortcuts").get_by_role("link", name="Accueil").click()
@@ -128,11 +130,12 @@ def test_failed_htmx_request_shows_the_offline_banner(page, context):
     open_from_menu(page, "Mes coordonnées")
     expect(page.locator("#offline-banner")).to_be_visible()
     expect(page.locator("#offline-banner")).to_contain_text("Pas de connexion internet")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mes paiements de pension")
-    assert page.url.endswith("/space/payments")
+    # The tap is not lost in silence: the offline page says why, at the page's address.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pas de connexion internet")
+    assert page.url.endswith("/space/contact")
 
     context.unroute("**/space/contact")
-    open_from_menu(page, "Mes coordonnées")
+    page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes coordonnées")
     expect(page.locator("#offline-banner")).to_be_hidden()
 
@@ -341,3 +344,23 @@ def test_install_help_on_android_and_iphone(page, browser, live_server):
         expect(ios_page.locator("#install-ios")).to_contain_text("Sur l'écran d'accueil")
     finally:
         iphone.close()
+
+
+def test_actions_that_need_the_network_are_off_while_offline_with_the_reason(page, context):
+    _open_payments_online(page)
+    page.goto("/space/attestation")
+    prepare = page.get_by_role("button", name="Préparer mon attestation (PDF)")
+    expect(prepare).to_be_enabled()
+
+    context.set_offline(True)
+    expect(prepare).to_be_disabled()
+    reason = page.locator(".offline-reason")
+    expect(reason.first).to_be_visible()
+    expect(reason.first).to_have_text(
+        "Indisponible sans connexion internet. Réessayez une fois connecté."
+    )
+    assert prepare.get_attribute("aria-describedby") == reason.first.get_attribute("id")
+
+    context.set_offline(False)
+    expect(prepare).to_be_enabled()
+    expect(page.locator(".offline-reason")).to_have_count(0)

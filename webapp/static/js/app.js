@@ -6,13 +6,64 @@
   var OFFLINE_HEADER = "X-DialVie-Offline";
 
   function byId(id) { return document.getElementById(id); }
+  var offlineNow = false;
   function showOffline(on) {
+    offlineNow = !!on;
     var banner = byId("offline-banner");
     if (banner) banner.hidden = !on;
+    markNetworkActions();
   }
+  // What needs the network (sending a form, downloading the PDF) is switched off
+  // while offline, with the reason written next to it; back online, back on.
+  var NEEDS_NETWORK = "form[method=post] [type=submit], form[method=POST] [type=submit], " +
+    "[hx-post], [data-needs-network]";
+  function markNetworkActions() {
+    var reasonText = byId("offline-reason");
+    var items = document.querySelectorAll(NEEDS_NETWORK);
+    for (var i = 0; i < items.length; i++) {
+      var el = items[i];
+      if (el.closest(".topbar")) continue;  // the menu and language switch stay as they are
+      var note = el.nextElementSibling;
+      var hasNote = note && note.classList.contains("offline-reason");
+      if (offlineNow) {
+        el.classList.add("needs-network-off");
+        el.setAttribute("aria-disabled", "true");
+        if (el.tagName === "BUTTON" || el.tagName === "INPUT") {
+          if (!el.disabled) el.setAttribute("data-offline-disabled", "1");
+          el.disabled = true;
+        }
+        if (!hasNote && reasonText) {
+          note = document.createElement("p");
+          note.className = "offline-reason";
+          note.id = "offline-reason-" + i;
+          note.textContent = reasonText.textContent;
+          el.insertAdjacentElement("afterend", note);
+          el.setAttribute("aria-describedby", note.id);
+        }
+      } else {
+        el.classList.remove("needs-network-off");
+        el.removeAttribute("aria-disabled");
+        if (el.getAttribute("data-offline-disabled")) {
+          el.disabled = false;
+          el.removeAttribute("data-offline-disabled");
+        }
+        if (hasNote) {
+          note.remove();
+          el.removeAttribute("aria-describedby");
+        }
+      }
+    }
+  }
+  // A link that needs the network does nothing while offline (its note says why).
+  document.addEventListener("click", function (evt) {
+    var el = evt.target && evt.target.closest && evt.target.closest("[data-needs-network]");
+    if (el && offlineNow) { evt.preventDefault(); evt.stopPropagation(); }
+  }, true);
   window.addEventListener("online", function () { showOffline(false); });
   window.addEventListener("offline", function () { showOffline(true); });
-  if (!navigator.onLine) showOffline(true);
+  // Offline, or a copy the service worker served with the banner on.
+  var bannerShown = byId("offline-banner") && !byId("offline-banner").hidden;
+  if (!navigator.onLine || bannerShown) showOffline(true);
 
   // The shortcut bar is one row fixed at the bottom. When a label does not fit
   // its shortcut (very large text), the bar shows icons only. Keep the bar's
@@ -36,6 +87,7 @@
   roomForShortcuts();
   window.addEventListener("resize", roomForShortcuts);
   document.addEventListener("htmx:afterSettle", roomForShortcuts);
+  document.addEventListener("htmx:afterSettle", markNetworkActions);
 
   /* ---- htmx and the network ---- */
 
@@ -48,10 +100,11 @@
     if (!xhr || xhr.getResponseHeader(OFFLINE_HEADER) !== "1") return;
     showOffline(true);
     var cfg = evt.detail.requestConfig;
-    if (!cfg || cfg.verb !== "get" || !cfg.path || !window.caches) return;
-    caches.match(cfg.path, { ignoreVary: true }).then(function (hit) {
-      if (hit) window.location.assign(cfg.path);
-    });
+    var target = evt.detail.target;
+    if (!cfg || cfg.verb !== "get" || !cfg.path) return;
+    // A screen (not a piece of one): open it in full. The service worker answers
+    // with the kept copy, or with the offline page that says what can be read.
+    if (target && target.id === "main") window.location.assign(cfg.path);
   });
   // A screen came back: from the offline copy (banner on) or the network (off).
   document.addEventListener("htmx:afterRequest", function (evt) {
