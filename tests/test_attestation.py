@@ -150,3 +150,24 @@ def test_the_pdf_job_needs_no_request_and_links_to_the_configured_site(app, demo
         html = attestation_html(att.id)
     assert f"https://retraite.example.ma/dialvie/verify/{att.code}" in html
     assert "ATTESTATION DE PENSION 2021" in html and "MAD" in html
+
+
+def test_attestation_opens_on_the_last_complete_year(client, demo, auth):
+    from webapp.services.local_time import local_today
+
+    auth.login()
+    this_year = local_today().year
+    page = client.get("/space/attestation").get_data(as_text=True)
+    assert f'<option value="{this_year - 1}" selected>' in page
+    assert f"Année {this_year - 1}" in page
+    assert f"{this_year} (année en cours)" in page
+    current = client.get(f"/space/attestation?year={this_year}").get_data(as_text=True)
+    assert "L'année n'est pas terminée" in current
+
+
+def test_default_year_is_the_last_complete_one_else_the_newest():
+    from webapp.services.attestations import default_year
+
+    assert default_year([2026, 2025, 2024], 2026) == 2025
+    assert default_year([2026], 2026) == 2026
+    assert default_year([], 2026) is None

@@ -31,6 +31,15 @@ def available_years(session: Session, pensioner_id: int) -> list[int]:
     return sorted({int(p[:4]) for p in periods}, reverse=True)
 
 
+def default_year(years: list[int], today_year: int) -> int | None:
+    """The last complete year with payments (the one a tax return asks for), else the
+    newest year there is (a pensioner whose payments started this year)."""
+    complete = [y for y in years if y < today_year]
+    if complete:
+        return max(complete)
+    return years[0] if years else None
+
+
 def year_totals(session: Session, pensioner_id: int, year: int) -> tuple[int, int, int, int]:
     """(gross, igr, net, count) of the payments for ``year``."""
     row = session.exec(

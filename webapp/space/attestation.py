@@ -11,6 +11,7 @@ from ..models import Attestation
 from ..render import render_page
 from ..services import attestations as svc
 from ..services import tasks
+from ..services.local_time import local_today
 from . import bp
 
 
@@ -21,12 +22,18 @@ def attestation():
     pensioner = current_pensioner()
     session = get_session()
     years = svc.available_years(session, pensioner.id)
-    year = request.args.get("year", type=int) or (years[0] if years else None)
+    this_year = local_today().year
+    year = request.args.get("year", type=int) or svc.default_year(years, this_year)
     if year is not None and year not in years:
         abort(404)
     totals = svc.year_totals(session, pensioner.id, year) if year else None
     return render_page(
-        "space/attestation.html", title=_l("Mon attestation"), years=years, year=year, totals=totals
+        "space/attestation.html",
+        title=_l("Mon attestation"),
+        years=years,
+        year=year,
+        totals=totals,
+        this_year=this_year,
     )
 
 
