@@ -32,3 +32,10 @@ def test_staff_finds_a_pensioner_by_digits_only(client, demo, auth, db):
 
     found = search_pensioners(db, "100 001")
     assert [p.dp_number for p in found] == ["DP100001"]
+
+
+def test_staff_search_of_separators_only_finds_nobody(client, demo, auth, db):
+    from webapp.services.staff import search_pensioners
+
+    assert search_pensioners(db, " - . ") == []
+    assert search_pensioners(db, "__") == []

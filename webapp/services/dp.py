@@ -6,7 +6,7 @@ import re
 
 # Arabic-Indic and Eastern Arabic-Indic digits, as typed on an Arabic keyboard.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-_/]+")
+_SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-]+")
 
 
 def normalise_dp(text: str | None) -> str:

@@ -15,6 +15,7 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
     if len(q) < 2:
         return []
     up = q.upper()
+    dp_prefix = normalise_dp(q) or up  # never empty: "" would match everyone
     needle = q.lower()  # % and _ are matched literally (autoescape)
     name = func.lower(Pensioner.first_name + " " + Pensioner.last_name)
     name_rev = func.lower(Pensioner.last_name + " " + Pensioner.first_name)
@@ -23,7 +24,7 @@ def search_pensioners(session: Session, query: str, limit: int = 50) -> list[Pen
             select(Pensioner)
             .where(
                 or_(
-                    col(Pensioner.dp_number).startswith(normalise_dp(q), autoescape=True),
+                    col(Pensioner.dp_number).startswith(dp_prefix, autoescape=True),
                     col(Pensioner.passport_number) == up,
                     col(Pensioner.id_number) == up,
                     name.contains(needle, autoescape=True),
