@@ -169,3 +169,49 @@ def test_unexpected_error_shows_a_reference_that_is_logged(app, client, caplog):
     assert ref is not None
     assert ref.group(1) in caplog.text and "kaput" in caplog.text
     assert b"Traceback" not in response.data
+
+
+def test_contact_details_the_fund_needs_cannot_be_blanked(client, demo, auth, db):
+    auth.login()
+    form = {"email": "m.benani@example.ma", "country": "MAR", "gsm": "", "address": " ", "city": ""}
+    response = client.post("/space/contact", data=form)
+    assert response.status_code == 422
+    page = response.data.decode()
+    assert re.search(r'id="gsm-error"[^>]*>.*Indiquez votre numéro de téléphone', page, re.S)
+    assert re.search(r'id="address-error"[^>]*>.*Indiquez votre adresse', page, re.S)
+    assert re.search(r'id="city-error"[^>]*>.*Indiquez votre ville', page, re.S)
+    pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
+    assert pensioner.city == "Casablanca" and pensioner.gsm
+
+
+def test_phone_is_checked_and_stored_in_international_form(client, demo, auth, db):
+    auth.login()
+    form = {
+        "email": "m.benani@example.ma",
+        "country": "MAR",
+        "address": "12, rue Ibn Batouta",
+        "city": "Casablanca",
+    }
+    bad = client.post("/space/contact", data={**form, "gsm": "06 12 34"})
+    assert bad.status_code == 422 and "Numéro invalide" in bad.data.decode()
+    assert client.post("/space/contact", data={**form, "gsm": "06 61 23 45 67"}).status_code == 200
+    pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == "DP100001")).one()
+    db.refresh(pensioner)
+    assert pensioner.gsm == "+212661234567"
+
+
+def test_a_wrong_password_on_email_change_says_it_is_wrong(client, demo, auth):
+    auth.login()
+    form = {
+        "email": "nouveau@example.ma",
+        "country": "MAR",
+        "gsm": "+212612345678",
+        "address": "12, rue Ibn Batouta",
+        "city": "Casablanca",
+        "password": "pas-le-bon1",
+    }
+    response = client.post("/space/contact", data=form)
+    assert response.status_code == 422
+    assert re.search(
+        r'id="password-error"[^>]*>.*Mot de passe incorrect', response.data.decode(), re.S
+    )

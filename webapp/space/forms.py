@@ -1,9 +1,10 @@
 """The contact details form ("Mes coordonnées")."""
 
+import phonenumbers
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import SafeForm
 
@@ -32,6 +33,25 @@ COUNTRIES = [
 ]
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# The country list's ISO 3166 alpha-3 codes as phonenumbers' regions (alpha-2).
+PHONE_REGIONS = {
+    "MAR": "MA", "FRA": "FR", "ESP": "ES", "BEL": "BE", "NLD": "NL", "DEU": "DE", "ITA": "IT",
+    "CAN": "CA", "USA": "US", "GBR": "GB", "CHE": "CH", "TUN": "TN", "DZA": "DZ", "SEN": "SN",
+}  # fmt: skip
+
+
+def parse_phone(text: str, country: str | None) -> phonenumbers.PhoneNumber | None:
+    """The number as typed (« 06 12 34 56 78 » read in the chosen country), or None."""
+    try:
+        number = phonenumbers.parse(text, PHONE_REGIONS.get(country or "", "MA"))
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _valid_phone(form, field) -> None:
+    if parse_phone(field.data or "", form.country.data) is None:
+        raise ValidationError(_l("Numéro invalide, par exemple +212 6 12 34 56 78."))
 
 
 class ContactForm(SafeForm):
@@ -51,17 +71,22 @@ class ContactForm(SafeForm):
             Regexp(EMAIL_RE, message=_l("Adresse e-mail invalide, par exemple nom@exemple.ma.")),
         ],
     )
+    # The fund needs a way to reach the pensioner: these cannot be blanked.
     gsm = StringField(
         _l("Téléphone mobile (GSM)"),
         validators=[
-            Optional(),
-            Regexp(
-                r"^\+?[0-9 ]{8,20}$", message=_l("Numéro invalide, par exemple +212 6 12 34 56 78.")
-            ),
+            DataRequired(_l("Indiquez votre numéro de téléphone.")),
+            Length(max=30),
+            _valid_phone,
         ],
     )
-    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
-    city = StringField(_l("Ville"), validators=[Optional(), Length(max=100)])
+    address = StringField(
+        _l("Adresse"),
+        validators=[DataRequired(_l("Indiquez votre adresse.")), Length(max=200)],
+    )
+    city = StringField(
+        _l("Ville"), validators=[DataRequired(_l("Indiquez votre ville.")), Length(max=100)]
+    )
     country = SelectField(_l("Pays"), choices=[SelectChoice(v, label) for v, label in COUNTRIES])
     password = PasswordField(
         _l("Mot de passe (obligatoire pour changer l'e-mail)"),
@@ -74,8 +99,14 @@ class ContactForm(SafeForm):
             "marital_status": self.marital_status.data or None,
             "children": self.children.data,
             "email": (self.email.data or "").strip().lower() or None,
-            "gsm": (self.gsm.data or "").replace(" ", "") or None,
+            "gsm": self._phone(),
             "address": (self.address.data or "").strip() or None,
             "city": (self.city.data or "").strip() or None,
             "country": self.country.data,
         }
+
+    def _phone(self) -> str | None:
+        number = parse_phone(self.gsm.data or "", self.country.data)
+        if number is None:
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

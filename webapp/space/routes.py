@@ -141,7 +141,11 @@ def contact():
                     ip=request.remote_addr,
                 )
             except WrongPassword:
-                form.password.errors = [_("Saisissez votre mot de passe pour changer l'e-mail.")]
+                form.password.errors = [
+                    _("Mot de passe incorrect.")
+                    if form.password.data
+                    else _("Saisissez votre mot de passe pour changer l'e-mail.")
+                ]
                 status = 422
             except LoginThrottled as exc:
                 form.password.errors = [exc.message]
