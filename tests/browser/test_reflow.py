@@ -124,3 +124,43 @@ def test_pensioner_pages_reflow_without_sideways_scrolling(browser, live_server,
         assert not problems, problems
     finally:
         ctx.close()
+
+
+def test_payment_opened_near_the_bottom_shows_its_details_above_the_bar(browser, live_server):
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        locale="fr-FR",
+        viewport={"width": 320, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    ctx.set_default_timeout(10_000)
+    try:
+        page = ctx.new_page()
+        login(page)
+        page.goto("/space/payments")
+        bar_top = page.evaluate("document.getElementById('shortcuts').getBoundingClientRect().top")
+        # The lowest month whose summary is fully visible above the bar.
+        index = page.evaluate(
+            """(barTop) => {
+              const all = [...document.querySelectorAll('details.payment')];
+              let last = -1;
+              all.forEach((d, i) => {
+                const r = d.querySelector('summary').getBoundingClientRect();
+                if (r.bottom <= barTop && r.top >= 0) last = i;
+              });
+              return last;
+            }""",
+            bar_top,
+        )
+        assert index >= 0
+        month = page.locator("details.payment").nth(index)
+        month.locator("summary").tap()
+        detail = month.locator(".payment-detail")
+        assert detail.is_visible()
+        page.wait_for_timeout(300)
+        bottom = detail.evaluate("(el) => el.getBoundingClientRect().bottom")
+        assert bottom <= bar_top + 0.5, (bottom, bar_top)
+    finally:
+        ctx.close()

@@ -88,6 +88,14 @@
   window.addEventListener("resize", roomForShortcuts);
   document.addEventListener("htmx:afterSettle", roomForShortcuts);
   document.addEventListener("htmx:afterSettle", markNetworkActions);
+  // A payment opened near the bottom shows its details above the bar, not under it
+  // (scrollIntoView keeps the scroll padding set above). "toggle" does not bubble.
+  document.addEventListener("toggle", function (evt) {
+    var details = evt.target;
+    if (details.open && details.classList && details.classList.contains("payment")) {
+      details.scrollIntoView({ block: "nearest" });
+    }
+  }, true);
 
   /* ---- htmx and the network ---- */
 
