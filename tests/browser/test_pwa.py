@@ -14,13 +14,6 @@ from tests.browser.conftest import login, open_from_menu, wait_for_service_worke
 pytestmark = pytest.mark.browser
 
 CACHE_NAMES = "caches.keys()"
-# Records the status of the next htmx request that failed (the worker's offline 503).
-OFFLINE_ANSWER_LISTENER = """() => {
-  window.dvOfflineAnswer = null;
-  document.addEventListener("htmx:responseError",
-    (e) => { window.dvOfflineAnswer = e.detail.xhr.status; }, {once: true});
-}"""
-HAS_COPY = "(path) => caches.match(path, {ignoreVary: true}).then(Boolean)"
 FORGET_COPY = """async (path) => {
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
@@ -81,7 +74,6 @@ def test_viewed_pages_open_offline_and_others_say_offline(page, context):
 
     # A screen never opened cannot come from anywhere: the tap opens the offline
     # page, which says so and lists what can be read.
-    page.evaluate(OFFLINE_ANSWER_LISTENER)
     open_from_menu(page, "Mes coordonnées")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pas de connexion internet")
     assert page.url.endswith("/space/contact")

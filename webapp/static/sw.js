@@ -145,7 +145,8 @@ async function markOffline(response) {
 
 async function offlineFallback(request) {
   if (isHtmx(request)) {
-    // htmx keeps the current screen and app.js shows the offline banner.
+    // app.js shows the offline banner and, for a whole screen, opens it in full:
+    // the navigation then gets the kept copy or the offline page.
     return new Response("", { status: 503, statusText: "Offline",
       headers: { [OFFLINE_HEADER]: "1" } });
   }
