@@ -121,7 +121,8 @@ class LiveServer:
             return list(result) if result.returns_rows else []
 
 
-def _reset_database(app) -> None:
+def reset_database(app) -> None:
+    """Empty every table and seed the demo again (module servers put back what they change)."""
     from webapp.db import engine, get_session
     from webapp.services import demo
 
@@ -153,7 +154,7 @@ def live_server(pg_url, redis_server_url, tmp_path_factory) -> Iterator[LiveServ
         "WTF_CSRF_ENABLED": True,
     }
     app = create_app(config)
-    _reset_database(app)
+    reset_database(app)
     wrapper = Overrides(app)
     server = make_server("127.0.0.1", 0, wrapper, threaded=True, request_handler=QuietHandler)
     url = f"http://127.0.0.1:{server.server_port}"

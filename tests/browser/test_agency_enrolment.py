@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, reset_database
 from tests.browser.test_proof_camera import write_y4m
 from webapp import create_app
 
@@ -69,6 +69,8 @@ def server(pg_url) -> Iterator:
     yield app
     srv.shutdown()
     thread.join(timeout=5)
+    # The database is shared with the other browser tests: give them back the plain demo.
+    reset_database(app)
     app.extensions["db_engine"].dispose()
 
 

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, reset_database
 from tests.browser.test_proof_camera import write_y4m
 from webapp import create_app
 
@@ -61,9 +61,11 @@ def enrol_server(pg_url) -> Iterator:
     yield app
     server.shutdown()
     thread.join(timeout=5)
-    with app.app_context():
-        _truncate(engine())
     app.extensions["db_engine"].dispose()
+    # The database is shared with the other browser tests: give them back the plain demo.
+    plain = create_app({"DATABASE_URL": pg_url, "SECRET_KEY": "browser-test-secret"})
+    reset_database(plain)
+    plain.extensions["db_engine"].dispose()
 
 
 def _truncate(eng) -> None:
