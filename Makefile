@@ -30,8 +30,11 @@ run: translations
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (lint and format) and mypy: CI runs this before the tests.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: translations
 	$(BIN)/python bench/web.py
