@@ -77,8 +77,7 @@ def migrate_and_seed(url: str) -> int:
     from webapp import create_app
     from webapp.db import get_session
     from webapp.models import AccountStatus, Pensioner
-    from webapp.services import demo
-    from webapp.services import pensioners as pensioner_svc
+    from webapp.services import demo, pensioners as pensioner_svc
     from webapp.services.passwords import hash_password
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "REDIS_URL": ""})

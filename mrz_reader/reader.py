@@ -18,11 +18,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import image as img
-from . import result as codes
+from . import image as img, result as codes
+from .decide import names_suspicious, parse_fields, settle_g6, uncertain, vote
 from .ocr import ocr
 from .result import MrzResult
-from .text import Reading, fit, names_suspicious, parse_fields, settle_g6, uncertain, vote
+from .text import Reading, fit
 
 # A picture is read as taken; if no MRZ comes out and some candidate zone runs
 # up and down, turned a quarter. Upside-down strips are turned by the strip

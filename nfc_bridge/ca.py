@@ -19,8 +19,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import crypto
 from .apdu import Command
-from .der import INTEGER, OID, SEQUENCE, SET, decode_int, decode_oid, encode_int, encode_oid, seq
-from .der import set_of as der_set_of
+from .der import (
+    INTEGER,
+    OID,
+    SEQUENCE,
+    SET,
+    decode_int,
+    decode_oid,
+    encode_int,
+    encode_oid,
+    seq,
+    set_of as der_set_of,
+)
 from .errors import MalformedResponse
 from .tlv import parse_one, tlv
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from asn1crypto import algos, cms, core
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import algos, cms, core, x509 as asn1_x509
 from cryptography import x509
 
 from . import oids

@@ -6,8 +6,7 @@ import logging
 import secrets
 
 from flask import Flask, g, render_template, request
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l, ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from werkzeug.exceptions import HTTPException

@@ -15,8 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime
+from babel.dates import format_date as babel_format_date, format_datetime
 from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale

@@ -19,9 +19,14 @@ from webapp.models import (
     StaffUser,
     utcnow,
 )
-from webapp.services import agency_enrol, booking, otp
-from webapp.services import appointments as desk
-from webapp.services import enrolment as enrol_svc
+from webapp.services import (
+    agency_enrol,
+    appointments as desk,
+    booking,
+    enrolment as enrol_svc,
+    otp,
+    registry_match,
+)
 from webapp.services.appointments import IdentityNotChecked
 
 
@@ -77,11 +82,11 @@ def _code_in(message: OutboxMessage) -> str:
 
 
 def test_registry_match_ignores_case_accents_and_spacing(ctx, db, pensioner):
-    found = agency_enrol.find_pensioner(
+    found = registry_match.find_pensioner(
         db, " dp200001", "ALAOUI", "fatima", date(1950, 3, 14), "be 123-456"
     )
     assert found.id == pensioner.id
-    by_passport = agency_enrol.find_pensioner(
+    by_passport = registry_match.find_pensioner(
         db, "DP200001", "Alaoui", "Fâtima", date(1950, 3, 14), "ab1234567"
     )
     assert by_passport.id == pensioner.id
@@ -92,8 +97,8 @@ def test_registry_match_ignores_case_accents_and_spacing(ctx, db, pensioner):
         ("DP999999", "Alaoui", "Fatima", date(1950, 3, 14), "BE123456"),
         ("DP200001", "Alaoui", "Fatima", None, "BE123456"),
     ):
-        with pytest.raises(agency_enrol.NoMatch):
-            agency_enrol.find_pensioner(db, *args)
+        with pytest.raises(registry_match.NoMatch):
+            registry_match.find_pensioner(db, *args)
 
 
 def test_booking_the_visit_sends_the_login_code_by_sms_in_morocco(ctx, db, pensioner, agency):

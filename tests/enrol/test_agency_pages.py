@@ -17,8 +17,7 @@ from webapp.models import (
     Pensioner,
     utcnow,
 )
-from webapp.services import booking
-from webapp.services import enrolment as enrol_svc
+from webapp.services import booking, enrolment as enrol_svc
 
 IDENTITY = {
     "dp_number": "DP200001",

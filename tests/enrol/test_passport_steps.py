@@ -166,8 +166,7 @@ def test_each_chip_refusal_has_its_message_and_a_way_forward(
 
 
 def test_check_finds_the_foreign_passport_holder_by_dp_number(app, client, demo):
-    from webapp.services import enrol_selfie
-    from webapp.services import enrolment as enrolment_service
+    from webapp.services import enrol_selfie, enrolment as enrolment_service
 
     row_id = _enrol(app, client, "chip")
     client.post("/enrol/passport/chip/start")

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from mrz_reader.decide import parse_fields
 from mrz_reader.layouts import TD1, TD3
-from mrz_reader.text import check_digit, clean_names, evaluate, fit, parse_fields
+from mrz_reader.text import check_digit, clean_names, evaluate, fit
 
 SPECIMEN = [
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -155,7 +156,7 @@ def test_a_name_ending_in_a_filler_look_alike_is_kept():
 
 
 def test_a_filler_seen_by_one_pass_wins_over_its_look_alike_in_the_names():
-    from mrz_reader.text import vote
+    from mrz_reader.decide import vote
 
     lines = _td3("EL<AMRANI<<FATIMA<ZAHRA", "AB1234567")
     glued = lines[0].replace("ZAHRA<", "ZAHRAS")
@@ -164,7 +165,7 @@ def test_a_filler_seen_by_one_pass_wins_over_its_look_alike_in_the_names():
 
 
 def test_g_and_6_are_taken_from_the_lstm_pass():
-    from mrz_reader.text import settle_g6
+    from mrz_reader.decide import settle_g6
 
     lines = _td3("BERRADA<<AICHA", "G6402359<")
     legacy = fit("\n".join([lines[0], lines[1].replace("G", "6", 1)]))
@@ -174,7 +175,7 @@ def test_g_and_6_are_taken_from_the_lstm_pass():
 
 
 def test_a_number_the_check_digit_had_to_repair_loses_to_a_clean_reading():
-    from mrz_reader.text import vote
+    from mrz_reader.decide import vote
 
     lines = _td3("SQALLI<<FATIMA<ZAHRA", "ZS2601815")
     legacy = fit(lines[0] + "\n" + lines[1].replace("ZS", "23", 1))  # S read as 3

@@ -1,8 +1,7 @@
 """Pensioner login with DP number and password, logout, forced password change."""
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import sessions

@@ -15,8 +15,7 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..models import Agency, Appointment, Pensioner, utcnow
 from ..render import render_page
-from ..services import agency_enrol, booking
-from ..services import enrolment as enrolment_svc
+from ..services import agency_enrol, booking, enrolment as enrolment_svc, registry_match
 from . import bp
 from .flow import SESSION_KEY
 from .steps import at_step, go
@@ -71,7 +70,7 @@ def agency_identity(enrolment):
         return _identity_page(422, errors)
     db = get_session()
     try:
-        pensioner = agency_enrol.find_pensioner(
+        pensioner = registry_match.find_pensioner(
             db,
             form["dp_number"],
             form["last_name"],
@@ -80,7 +79,7 @@ def agency_identity(enrolment):
             form["document_number"],
         )
         enrolment_svc.match_pensioner(db, enrolment, pensioner)
-    except agency_enrol.NoMatch:
+    except registry_match.NoMatch:
         return _identity_page(422, dead_end="no_match")
     except enrolment_svc.EnrolmentInProgress:
         return _identity_page(409, dead_end="in_progress")

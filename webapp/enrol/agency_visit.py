@@ -13,8 +13,7 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..models import Agency, Appointment, Pensioner
 from ..render import render_page
-from ..services import agency_enrol, booking, notify, otp
-from ..services import enrolment as enrolment_svc
+from ..services import agency_enrol, booking, enrolment as enrolment_svc, notify, otp
 from ..services.dp import normalise_dp
 from . import bp
 from .agency import VISIT_KEY, _pensioner, _remember

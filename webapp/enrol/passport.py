@@ -15,9 +15,12 @@ from ..extensions import limiter
 from ..hardening import body_limit
 from ..models import Pensioner
 from ..render import render_page
-from ..services import enrol_selfie, passport_enrol
-from ..services import enrolment as enrolment_svc
-from ..services import passport_scan as scan_svc
+from ..services import (
+    enrol_selfie,
+    enrolment as enrolment_svc,
+    passport_enrol,
+    passport_scan as scan_svc,
+)
 from ..services.dp import normalise_dp
 from ..services.tasks import job_status
 from . import bp

@@ -18,8 +18,7 @@ from nfc_bridge.relay import intent_link, play_helper
 from ..db import get_session
 from ..extensions import limiter
 from ..render import render_page
-from ..services import enrolment as enrolment_svc
-from ..services import passport_enrol
+from ..services import enrolment as enrolment_svc, passport_enrol
 from ..services.nfc_relay import relay_service
 from . import bp
 from .passport_messages import FINAL, RESCAN, chip_code, chip_text

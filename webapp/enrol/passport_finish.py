@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
-from flask import session as cookie
+from flask import request, session as cookie
 
 from ..models import EnrolmentStatus, Pensioner
 from ..services import enrolment as enrolment_svc

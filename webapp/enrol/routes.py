@@ -7,15 +7,13 @@ Routes stay thin: the rules live in ``services.enrolment`` and ``services.otp``;
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, request, session, url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from ..db import get_session
 from ..extensions import limiter
 from ..models import Enrolment, Pensioner
 from ..render import render_page
-from ..services import enrolment as enrolment_service
-from ..services import notify, otp
+from ..services import enrolment as enrolment_service, notify, otp
 from ..services.enrolment import EnrolmentError
 from ..services.otp import CodeError
 from . import bp

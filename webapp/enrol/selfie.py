@@ -17,8 +17,7 @@ from ..hardening import body_limit
 from ..models import EnrolSelfie
 from ..proof.messages import action_text, reason_text
 from ..render import render_page
-from ..services import enrol_selfie
-from ..services import enrolment as enrolment_svc
+from ..services import enrol_selfie, enrolment as enrolment_svc
 from ..services.tasks import job_status
 from . import bp
 from .passport_finish import finish

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 CHECK_PASSPORT = _l("Vérifiez les informations de votre passeport")
 HOLD_STILL = _l("Gardez le téléphone immobile sur le passeport")

@@ -12,8 +12,7 @@ from ..extensions import htmx
 from ..hardening import body_limit
 from ..models import ProofAttempt
 from ..render import render_page
-from ..services import campaigns
-from ..services import proof_of_life as svc
+from ..services import campaigns, proof_of_life as svc
 from ..services.proof_store import ProofError
 from ..services.tasks import job_status
 from . import bp

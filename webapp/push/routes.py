@@ -7,8 +7,7 @@ from flask_babel import get_locale
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
-from ..services import audit
-from ..services import push as svc
+from ..services import audit, push as svc
 from . import bp
 
 #: A subscription is under 1 KB; refuse anything much larger before parsing it.

@@ -1,6 +1,5 @@
 """Procedure 2 (selfie + agency visit): the parts that are not shared with procedure 1.
 
-    find_pensioner(db, dp, last, first, birth, document) -> Pensioner     # NoMatch
     book_visit(db, enrolment, agency_id, starts_at, ip=None) -> Appointment
     cancel_visit(db, enrolment) -> None
     send_visit_code(db, pensioner, appointment, ip=None)                   # the login code
@@ -12,16 +11,15 @@
 Codes go by SMS to residents of Morocco, by e-mail to residents abroad (the
 contact proven at the ``code`` step). The visit code is valid until the end
 of the appointment's day; the adviser's code a few minutes, bound to the
-appointment and the pensioner.
+appointment and the pensioner. Matching the typed identity with the registry is
+in :mod:`.registry_match`; the .ics and the code channel in :mod:`.agency_calendar`.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
-import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -39,9 +37,9 @@ from ..models import (
     utcnow,
 )
 from ..models.booking import AppointmentStatus
-from . import audit, booking, notify, otp
-from . import enrolment as enrol_svc
-from .appointments import IdentityNotChecked, for_staff, normalise_document
+from . import audit, booking, enrolment as enrol_svc, notify, otp
+from .agency_calendar import channel_for, end_of_day, ics
+from .appointments import IdentityNotChecked, for_staff
 from .booking import AGENCY_TZ
 from .dp import normalise_dp
 
@@ -52,77 +50,12 @@ ADVISER_CODE_MINUTES = 5
 BOOKED_GRACE = timedelta(days=7)
 
 
-class NoMatch(DomainError):
-    message = _l(
-        "Aucun dossier ne correspond à ces informations. Vérifiez-les, ou contactez votre caisse."
-    )
-
-
 class NoAppointment(DomainError):
     message = _l("Aucun rendez-vous en cours pour ce dossier. Prenez rendez-vous en ligne.")
 
 
 class VisitNotReady(DomainError):
     message = _l("Faites d'abord le selfie à l'agence, puis demandez le code au conseiller.")
-
-
-def _fold(text: str) -> str:
-    """Case, accents, spaces, hyphens and apostrophes ignored: ``El-Idrissi`` = ``EL IDRISSI``."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-'’.]", "", plain).casefold()
-
-
-def find_pensioner(
-    db: Session, dp: str, last: str, first: str, birth: date | None, document: str
-) -> Pensioner:
-    """The pension file whose DP, names, birth date and CIN or passport number all match."""
-    pensioner = db.exec(select(Pensioner).where(Pensioner.dp_number == normalise_dp(dp))).first()
-    doc = normalise_document(document)
-    if (
-        pensioner is None
-        or birth != pensioner.birth_date
-        or _fold(last) != _fold(pensioner.last_name)
-        or _fold(first) != _fold(pensioner.first_name)
-        or not doc
-        or doc
-        not in {
-            normalise_document(pensioner.id_number or ""),
-            normalise_document(pensioner.passport_number or ""),
-        }
-    ):
-        raise NoMatch()
-    return pensioner
-
-
-def channel_for(pensioner: Pensioner) -> str:
-    """SMS for residents of Morocco, e-mail for residents abroad."""
-    return "email" if pensioner.lives_abroad else "sms"
-
-
-def _end_of_day(when: datetime) -> datetime:
-    day = when.astimezone(AGENCY_TZ).date()
-    return datetime.combine(day + timedelta(days=1), time(0), AGENCY_TZ)
-
-
-def ics(appointment: Appointment, agency: Agency, fund: str) -> bytes:
-    """An iCalendar event for the appointment (the e-mail's attachment)."""
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//DialVie//appointment//FR")
-    cal.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"appointment-{appointment.id}@dialvie")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", appointment.starts_at)
-    event.add("dtend", appointment.starts_at + timedelta(minutes=agency.slot_minutes))
-    event.add("summary", f"{fund} — {agency.name}")
-    event.add("location", ", ".join(x for x in (agency.address, agency.city) if x))
-    if agency.latitude is not None and agency.longitude is not None:
-        event.add("geo", (agency.latitude, agency.longitude))
-    cal.add_component(event)
-    return cal.to_ical()
 
 
 def _send(
@@ -169,7 +102,7 @@ def send_visit_code(
         pensioner_id=pensioner.id,
         appointment_id=appointment.id,
         ip=ip,
-        ttl=_end_of_day(appointment.starts_at) - now,
+        ttl=end_of_day(appointment.starts_at) - now,
         now=now,
     )
     # One message per code: the code row's id makes the notification's scope.

@@ -28,15 +28,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..errors import DomainError
 from ..models import Agency, Appointment, AppointmentSlot, ClosedDay, OpeningHours, utcnow
 from ..models.booking import AppointmentStatus
+from .booking_errors import (  # re-exported: callers catch booking.SlotFull etc.
+    AlreadyBooked as AlreadyBooked,
+    AppointmentClosed as AppointmentClosed,
+    BookingError as BookingError,
+    DayClosed as DayClosed,
+    SlotFull as SlotFull,
+    SlotInPast as SlotInPast,
+    SlotUnavailable as SlotUnavailable,
+    TooSoon as TooSoon,
+)
 from .local_time import LOCAL_TZ
 
 AGENCY_TZ = LOCAL_TZ  # agencies keep the fund's time
@@ -44,41 +52,6 @@ AGENCY_TZ = LOCAL_TZ  # agencies keep the fund's time
 DEFAULT_HOURS = [(d, time(8, 30), time(12, 30)) for d in range(5)] + [
     (d, time(13, 30), time(16, 30)) for d in range(5)
 ]
-
-
-class BookingError(DomainError):
-    """A booking rule was broken."""
-
-
-class SlotFull(BookingError):
-    message = _l("Ce créneau est complet. Choisissez un autre horaire.")
-
-
-class DayClosed(BookingError):
-    message = _l("L'agence est fermée ce jour-là. Choisissez un autre jour.")
-
-
-class SlotInPast(BookingError):
-    message = _l("Cette date est passée. Choisissez une date à venir.")
-
-
-class TooSoon(BookingError):
-    message = _l("Ce créneau est trop proche : réservez au moins %(hours)s heures à l'avance.")
-
-    def __init__(self, hours: int):
-        super().__init__(self.message % {"hours": hours}, hours=hours)
-
-
-class SlotUnavailable(BookingError):
-    message = _l("Cet horaire n'est pas proposé par l'agence. Choisissez un créneau de la liste.")
-
-
-class AlreadyBooked(BookingError):
-    message = _l("Vous avez déjà un rendez-vous. Déplacez-le ou annulez-le d'abord.")
-
-
-class AppointmentClosed(BookingError):
-    message = _l("Ce rendez-vous ne peut plus être modifié.")
 
 
 @dataclass(frozen=True)

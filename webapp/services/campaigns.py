@@ -29,8 +29,7 @@ from ..models import (
     ProofStatus,
     utcnow,
 )
-from . import audit, reminders
-from . import pensioners as pensioner_svc
+from . import audit, pensioners as pensioner_svc, reminders
 from .local_time import local_today
 
 log = logging.getLogger(__name__)

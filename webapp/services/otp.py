@@ -31,8 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l, ngettext
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert

@@ -11,8 +11,7 @@ from sqlmodel import Session, col, select
 
 from ..models import LivenessChallenge, Pensioner, ProofAttempt, utcnow
 from ..models.proof import Decision
-from . import audit, campaigns, proof_store
-from . import pensioners as pensioner_svc
+from . import audit, campaigns, pensioners as pensioner_svc, proof_store
 from .proof_of_life import campaign_of
 from .proof_store import ProofError
 

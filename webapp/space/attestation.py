@@ -9,8 +9,7 @@ from ..db import get_session
 from ..errors import NotFound
 from ..models import Attestation
 from ..render import render_page
-from ..services import attestations as svc
-from ..services import tasks
+from ..services import attestations as svc, tasks
 from ..services.local_time import local_today
 from . import bp
 

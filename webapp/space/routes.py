@@ -4,8 +4,7 @@ import hashlib
 from pathlib import Path
 
 from flask import abort, flash, make_response, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import current_pensioner, pensioner_required
@@ -13,8 +12,7 @@ from ..db import get_session
 from ..errors import LoginThrottled, WrongPassword
 from ..i18n import current_lang
 from ..render import is_partial_request, render_page
-from ..services import attestations
-from ..services import pensioners as svc
+from ..services import attestations, pensioners as svc
 from . import bp
 from .forms import COUNTRIES, ContactForm
 

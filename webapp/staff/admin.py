@@ -1,8 +1,7 @@
 """Admin pages: agencies and staff accounts."""
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 

@@ -13,8 +13,7 @@ from ..db import get_session
 from ..errors import DomainError, NotFound
 from ..models import Agency, Pensioner, utcnow
 from ..render import render_page
-from ..services import agency_enrol, booking
-from ..services import appointments as desk
+from ..services import agency_enrol, appointments as desk, booking
 from . import bp
 
 

@@ -9,8 +9,7 @@ from flask_login import current_user
 from ..auth.users import staff_required
 from ..db import get_session
 from ..render import render_page
-from ..services import campaign_stats as stats
-from ..services import campaigns, reminders
+from ..services import campaign_stats as stats, campaigns, reminders
 from . import bp
 
 SEGMENT_LABELS = {

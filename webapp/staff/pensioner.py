@@ -18,8 +18,7 @@ from ..errors import DomainError
 from ..models import Pensioner
 from ..proof.messages import reason_text
 from ..render import render_page
-from ..services import pensioner_file as file_svc
-from ..services import pensioners as pensioner_svc
+from ..services import pensioner_file as file_svc, pensioners as pensioner_svc
 from . import bp, labels
 from .routes import log_action
 

@@ -1,8 +1,7 @@
 """Staff login and pensioner search. Every action is audited."""
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import sessions
@@ -13,9 +12,7 @@ from ..db import get_session
 from ..errors import LoginThrottled, WrongPassword
 from ..extensions import login_limit
 from ..render import render_page
-from ..services import audit
-from ..services import auth as auth_service
-from ..services import staff as svc
+from ..services import audit, auth as auth_service, staff as svc
 from . import bp
 
 
