@@ -25,9 +25,12 @@ class AppWorker(Worker):
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if app is None:
-            from . import create_app
+            # As the ``flask`` command finds it (FLASK_APP, else wsgi.py): the worker
+            # module does not import the app factory, which imports the CLI, which
+            # imports this module.
+            from flask.cli import ScriptInfo
 
-            app = create_app()
+            app = ScriptInfo().load_app()
         self.app = app
 
     def work(self, *args: Any, **kwargs: Any) -> bool:

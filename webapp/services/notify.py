@@ -24,9 +24,8 @@ outbox | smtp; other channels use a registered backend, else the outbox.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -38,6 +37,7 @@ from sqlmodel import Session, col, select
 from ..documents import render_document
 from ..errors import DomainError
 from ..models import Notification, NotificationStatus, Pensioner, utcnow
+from .notify_message import Backend as Backend, Message as Message
 
 CHANNELS = ("sms", "email", "push", "alert")
 # A worker's claim on a message; after this a crashed worker's claim is taken over.
@@ -46,26 +46,6 @@ CLAIM_SECONDS = 300
 
 class NoDestination(DomainError):
     """The recipient has no address for this channel."""
-
-
-@dataclass
-class Message:
-    """What a backend sends: plain data, no database row."""
-
-    notification_id: int
-    channel: str
-    destination: str
-    subject: str
-    body: str
-    html: str | None = None
-    # (filename, mimetype, content)
-    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-
-class Backend(Protocol):
-    """Sends one message or raises (the job retries)."""
-
-    def send(self, db: Session, message: Message) -> None: ...
 
 
 _registry: dict[str, Backend] = {}
@@ -86,7 +66,7 @@ def backend_for(channel: str) -> Backend:
     if channel in _registry:
         return _registry[channel]
     if channel == "push":
-        from .push import PushBackend
+        from .push_channel import PushBackend
 
         return PushBackend()
     cfg = current_app.config

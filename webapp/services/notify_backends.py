@@ -20,7 +20,7 @@ from flask import current_app
 from sqlmodel import Session
 
 from ..models import OutboxMessage
-from .notify import Message
+from .notify_message import Message
 
 
 class OutboxBackend:
