@@ -202,3 +202,34 @@ def test_two_workers_sweeping_the_same_day_send_nothing_twice(app, pg_url, clock
         waiting = [r for r in rows if r.status == "queued"]
         assert len(outbox) == 60 - len(waiting) and len(waiting) == 12
         assert all(r.not_before is not None for r in waiting)
+
+
+class _ProviderDown:
+    """An SMS provider that answers nothing useful, every time."""
+
+    def send(self, db, message) -> None:
+        raise ConnectionError("SMS provider unreachable")
+
+
+def test_an_sms_provider_down_for_good_falls_back_to_e_mail_once(app, ctx_db, clock):
+    from webapp.services import campaigns, notify, reminders
+
+    [person] = _pensioners(ctx_db, 1, countries=("MAR",))  # a resident: SMS first
+    clock.now = datetime(2026, 4, 17, 10, tzinfo=UTC)
+    campaign = campaigns.campaign_for(ctx_db, date(2026, 4, 17))
+    notify.register_backend("sms", _ProviderDown())
+    try:
+        # Jobs run inline here: the only try is the last one, so the fall-back happens now
+        # (the failed job is recorded, not raised to the sweep).
+        reminders.sweep(ctx_db, campaign, date(2026, 4, 17), clock.now)
+        reminders.sweep(ctx_db, campaign, date(2026, 4, 17), clock.now)  # a rerun: nothing more
+    finally:
+        notify.register_backend("sms", None)
+    rows = {
+        r.channel: r
+        for r in ctx_db.exec(select(Notification).where(Notification.kind == "pol_d3")).all()
+    }
+    assert rows["sms"].status == "failed" and "unreachable" in rows["sms"].last_error
+    assert rows["email"].status == "sent"
+    [mail] = ctx_db.exec(select(OutboxMessage).where(OutboxMessage.channel == "email")).all()
+    assert mail.destination == person.email and mail.body.startswith("Cher (e) Allocataire")

@@ -218,6 +218,8 @@ def deliver(db: Session, notification_id: int, *, final: bool = False) -> str:
         row.last_error = f"{type(exc).__name__}: {exc}"[:500]
         row.claimed_at = None
         db.commit()
+        if final:
+            _fall_back(db, row)
         raise
     row.status, row.sent_at, row.last_error = NotificationStatus.SENT.value, utcnow(), None
     row.body, row.html, row.attachments = None, None, []
@@ -244,3 +246,37 @@ def retry_pending(db: Session, now: datetime | None = None) -> int:
     for notification_id in rows:
         _enqueue(notification_id)
     return len(rows)
+
+
+#: When a provider stays down through every retry, a reminder to a pensioner goes by
+#: the other channel (SMS ↔ e-mail) rather than not at all.
+FALLBACK = {"sms": "email", "email": "sms"}
+
+
+def _fall_back(db: Session, row: Notification) -> None:
+    """Queue a proof-of-life message once on the pensioner's other channel, if they have one."""
+    if not row.kind.startswith("pol_") or row.channel not in FALLBACK or row.pensioner_id is None:
+        return
+    pensioner = db.get(Pensioner, row.pensioner_id)
+    channel = FALLBACK[row.channel]
+    destination = _destination(pensioner, channel)
+    if not destination or row.body is None:
+        return
+    copy = Notification(
+        kind=row.kind,
+        pensioner_id=row.pensioner_id,
+        recipient=row.recipient,
+        scope=row.scope,
+        channel=channel,
+        destination=destination,
+        language=row.language,
+        subject=row.subject,
+        body=row.body,
+    )
+    try:
+        with db.begin_nested():
+            db.add(copy)
+    except IntegrityError:
+        return  # already fell back, or already sent that way
+    db.commit()
+    _enqueue(copy.id)
