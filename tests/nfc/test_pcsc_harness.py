@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import subprocess
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -24,10 +27,20 @@ pytestmark = pytest.mark.pcsc
 
 @pytest.fixture(autouse=True)
 def no_outside_pcscd():
-    """These tests start and kill daemons: not possible beside a system pcscd."""
+    """These tests start and kill daemons: a pcscd already running (the system's, or
+    one left by another run) is stopped first; the harness starts its own again for
+    any later test that needs a reader."""
     pid = running_pcscd_pid()
-    if pid is not None:
-        pytest.skip(f"a pcscd started outside the tests runs (pid {pid})")
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while running_pcscd_pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if running_pcscd_pid() is not None:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+    assert running_pcscd_pid() is None, f"pcscd (pid {pid}) would not stop"
 
 
 def test_a_daemon_left_by_a_killed_run_is_reused_then_replaced_when_it_exits():
