@@ -147,7 +147,8 @@ def test_cli_reads_the_demo_passport_served_on_vpcd(pcscd, tmp_path):
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as served:
         try:
             mrz = served.stdout.readline().split()[-1]
-            arrived = wait_for_card(present=True)
+            # The card is served by a fresh interpreter: allow a loaded machine its start-up.
+            arrived = wait_for_card(present=True, timeout=30)
             done = subprocess.run(
                 [sys.executable, "-m", "nfc_bridge", "read", "--reader", "pcsc", "--mrz", mrz,
                  "--csca", str(csca), "--json"],
