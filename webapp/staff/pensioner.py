@@ -16,10 +16,10 @@ from ..auth.users import staff_required
 from ..db import get_session
 from ..errors import DomainError
 from ..models import Pensioner
-from ..proof.messages import reason_text
 from ..render import render_page
 from ..services import pensioner_file as file_svc, pensioners as pensioner_svc
 from . import bp, labels
+from .desk_photo import desk_photo_text
 from .routes import log_action
 
 
@@ -115,5 +115,5 @@ def enrol_at_desk(pensioner_id: int):
         return _page(p, status=422, enrol_error=exc.message)
     except FaceEngineError as exc:
         get_session().rollback()
-        return _page(p, status=422, enrol_error=reason_text(exc.code))
+        return _page(p, status=422, enrol_error=desk_photo_text(exc.code))
     return _page(p, enrol_done=True)
