@@ -11,7 +11,10 @@ from flask_babel import force_locale
 
 from webapp.db import get_session
 from webapp.documents import public_url, render_document
+from webapp.i18n import text_direction
 from webapp.models import Attestation, Pensioner, utcnow
+from webapp.services import attestations
+from webapp.services.attestations import OFFICIAL_LANG
 from webapp.services.tasks import JobFailed
 
 _local = threading.local()
@@ -53,19 +56,23 @@ def warm_up() -> None:
     HTML(string="<p>DialVie</p>").write_pdf(font_config=_font_config())
 
 
-def attestation_html(attestation_id: int) -> str:
-    """The attestation as HTML (French, the fund's official language for documents)."""
+def attestation_html(attestation_id: int, lang: str = OFFICIAL_LANG) -> str:
+    """The attestation as HTML in ``lang`` (French: the fund's official document)."""
     session = get_session()
     attestation = session.get(Attestation, attestation_id)
     if attestation is None:
         raise JobFailed("attestation_not_found")
+    if lang not in current_app.config["LANGUAGES"]:
+        raise JobFailed("unknown_language")
     pensioner = session.get(Pensioner, attestation.pensioner_id)
     verify_url = public_url("public.verify", code=attestation.code)
-    with force_locale("fr"):
+    with force_locale(lang):
         return render_document(
             "pdf/attestation.html",
             a=attestation,
             p=pensioner,
+            lang=lang,
+            dir=text_direction(lang),
             verify_url=verify_url,
             qr_src=qr_png_data_uri(verify_url),
             place=current_app.config["ATTESTATION_PLACE"],
@@ -74,17 +81,33 @@ def attestation_html(attestation_id: int) -> str:
         )
 
 
-def render_attestation(attestation_id: int) -> dict:
-    """Render and cache the PDF on the attestation row (does nothing if already cached)."""
+def render_attestation(attestation_id: int, *langs: str) -> dict:
+    """Render and cache the PDF in each of ``langs`` (French if none is given).
+
+    Idempotent: a language already cached is not rendered again. Two jobs racing on
+    the same one both render it, but the database keeps exactly one (see
+    :func:`webapp.services.attestations.store_pdf`); a PDF whose totals changed while
+    it was being rendered is thrown away and rendered again.
+    """
     from weasyprint import HTML
 
     session = get_session()
-    attestation = session.get(Attestation, attestation_id)
-    if attestation is None:
-        raise JobFailed("attestation_not_found")
-    if attestation.pdf is None:
-        pdf = HTML(string=attestation_html(attestation_id)).write_pdf(font_config=_font_config())
-        attestation.pdf = pdf
-        attestation.pdf_rendered_at = utcnow()
-        session.commit()
-    return {"attestation_id": attestation_id, "bytes": len(attestation.pdf or b"")}
+    sizes: dict[str, int] = {}
+    for lang in langs or (OFFICIAL_LANG,):
+        for _attempt in range(3):
+            cached = attestations.cached_pdf(session, attestation_id, lang)
+            if cached is not None:
+                sizes[lang] = len(cached.pdf)
+                break
+            attestation = session.get(Attestation, attestation_id, populate_existing=True)
+            if attestation is None:
+                raise JobFailed("attestation_not_found")
+            totals = attestations.totals_of(attestation)
+            html = attestation_html(attestation_id, lang)
+            pdf = HTML(string=html).write_pdf(font_config=_font_config())
+            if attestations.store_pdf(session, attestation_id, lang, pdf, totals):
+                sizes[lang] = len(pdf)
+                break
+        else:
+            raise JobFailed("attestation_changed")
+    return {"attestation_id": attestation_id, "bytes": sizes}

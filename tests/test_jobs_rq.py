@@ -9,7 +9,7 @@ from rq import Queue, SimpleWorker
 from sqlmodel import select
 
 from tests.conftest import AuthActions
-from webapp.models import Attestation, JobRecord
+from webapp.models import AttestationPdf, JobRecord
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_attestation_job_runs_on_an_rq_worker(rq_app, db):
     db.expire_all()
     job = db.exec(select(JobRecord)).one()
     assert job.status == "finished" and job.attempts == 1
-    assert db.exec(select(Attestation)).one().pdf.startswith(b"%PDF")
+    assert db.exec(select(AttestationPdf)).one().pdf.startswith(b"%PDF")
     done = client.get(f"/space/jobs/{job.id}", headers={"HX-Request": "true"}).data.decode()
     assert "every 1s" not in done and "Télécharger" in done
 
@@ -87,11 +87,11 @@ def test_infrastructure_failures_are_retried_and_bad_input_is_not(rq_app, db, mo
     calls = {"n": 0}
     real = jobs.pdf.attestation_html
 
-    def flaky(attestation_id):
+    def flaky(attestation_id, lang="fr"):
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectionError("database went away")
-        return real(attestation_id)
+        return real(attestation_id, lang)
 
     monkeypatch.setattr(jobs.pdf, "attestation_html", flaky)
     monkeypatch.setattr("webapp.services.tasks.RETRY_INTERVALS", [0])

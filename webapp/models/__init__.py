@@ -10,7 +10,7 @@ from .booking import (
 )
 from .enrol_selfie import EnrolSelfie, SelfieMode
 from .enrolment import Enrolment, EnrolmentStatus, OneTimeCode, OtpCounter
-from .money import Attestation, Payment
+from .money import Attestation, AttestationPdf, Payment
 from .notification import Notification, NotificationStatus, OutboxMessage
 from .people import AccountStatus, Agency, PaymentStatus, Pensioner, StaffRole, StaffUser
 from .proof import Campaign, FaceReference, LivenessChallenge, ProofAttempt, ProofStatus
@@ -27,6 +27,7 @@ __all__ = [
     "AppointmentSlot",
     "AppointmentStatus",
     "Attestation",
+    "AttestationPdf",
     "AuditEvent",
     "Campaign",
     "ClosedDay",

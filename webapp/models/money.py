@@ -1,4 +1,4 @@
-"""Monthly payments and annual attestations. Money is integer centimes (MAD)."""
+"""Monthly payments, annual attestations and their PDFs. Money is integer centimes (MAD)."""
 
 from __future__ import annotations
 
@@ -44,5 +44,20 @@ class Attestation(SQLModel, table=True):
     payment_count: int
     code: str = Field(max_length=20, unique=True, index=True)
     issued_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
-    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
-    pdf_rendered_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+
+class AttestationPdf(SQLModel, table=True):
+    """The attestation rendered in one language, cached: at most one per (attestation,
+    language), which the database enforces so two jobs rendering it cannot both store it.
+
+    French is the fund's official document; Arabic and English are translations.
+    """
+
+    __tablename__ = "attestation_pdf"
+    __table_args__ = (UniqueConstraint("attestation_id", "lang", name="uq_attestation_pdf_lang"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attestation_id: int = Field(foreign_key="attestation.id", ondelete="CASCADE")
+    lang: str = Field(max_length=2)
+    pdf: bytes = Field(sa_type=LargeBinary)
+    rendered_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)

@@ -1,14 +1,18 @@
-"""Annual pension attestations: totals, verification codes and the cached PDF."""
+"""Annual pension attestations: totals, verification codes and the PDFs cached per language."""
 
 from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..errors import NotFound
-from ..models import Attestation, Payment, Pensioner
+from ..models import Attestation, AttestationPdf, Payment, Pensioner
+
+#: The language of the fund's official document; the others are translations of it.
+OFFICIAL_LANG = "fr"
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -89,10 +93,65 @@ def get_or_issue(session: Session, pensioner: Pensioner, year: int) -> Attestati
     ) != (gross, igr, net, count):
         attestation.gross_total, attestation.igr_total = gross, igr
         attestation.net_total, attestation.payment_count = net, count
-        attestation.pdf = None
-        attestation.pdf_rendered_at = None
+        session.execute(
+            delete(AttestationPdf).where(col(AttestationPdf.attestation_id) == attestation.id)
+        )
         session.commit()
     return attestation
+
+
+def totals_of(attestation: Attestation) -> tuple[int, int, int, int]:
+    """What a rendered PDF states: if these change, the PDF is out of date."""
+    return (
+        attestation.gross_total,
+        attestation.igr_total,
+        attestation.net_total,
+        attestation.payment_count,
+    )
+
+
+def pdf_langs(reader_lang: str) -> list[str]:
+    """The PDFs a reader is offered: their own language first, and always the French one."""
+    return [reader_lang] if reader_lang == OFFICIAL_LANG else [reader_lang, OFFICIAL_LANG]
+
+
+def cached_pdf(session: Session, attestation_id: int, lang: str) -> AttestationPdf | None:
+    """The PDF of the attestation in ``lang``, if already rendered."""
+    return session.exec(
+        select(AttestationPdf).where(
+            AttestationPdf.attestation_id == attestation_id, AttestationPdf.lang == lang
+        )
+    ).first()
+
+
+def cached_langs(session: Session, attestation_id: int) -> set[str]:
+    """The languages the attestation is already rendered in."""
+    return set(
+        session.exec(
+            select(AttestationPdf.lang).where(AttestationPdf.attestation_id == attestation_id)
+        ).all()
+    )
+
+
+def store_pdf(
+    session: Session, attestation_id: int, lang: str, pdf: bytes, totals: tuple[int, int, int, int]
+) -> bool:
+    """Cache a rendered PDF, unless another job stored this language first or the totals
+    it states changed while it was rendered. Returns whether this one was stored.
+
+    The unique (attestation, language) constraint decides between two concurrent jobs.
+    """
+    attestation = session.get(Attestation, attestation_id, populate_existing=True)
+    if attestation is None or totals_of(attestation) != totals:
+        session.rollback()
+        return False
+    session.add(AttestationPdf(attestation_id=attestation_id, lang=lang, pdf=pdf))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def of_year(session: Session, pensioner_id: int, year: int) -> Attestation | None:

@@ -1,12 +1,17 @@
-""" "Mon attestation": choose a year, see totals, render the PDF in a job, download it."""
+""" "Mon attestation": choose a year, see totals, render the PDF in a job, download it.
 
-from flask import abort, make_response, redirect, request, url_for
+The PDF comes in the reader's language, and always in French too: the French one is
+the fund's official document, the others translations of it.
+"""
+
+from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
 from ..errors import NotFound
+from ..i18n import current_lang
 from ..models import Attestation
 from ..render import render_page
 from ..services import attestations as svc, tasks
@@ -39,22 +44,40 @@ def attestation():
 @bp.route("/attestation/<int:year>/pdf", methods=["POST"])
 @pensioner_required
 def attestation_render(year: int):
-    """Issue the attestation and start (or reuse) the PDF render; the page then polls."""
+    """Issue the attestation and start (or reuse) the PDF renders; the page then polls."""
     pensioner = current_pensioner()
+    session = get_session()
     try:
-        att = svc.get_or_issue(get_session(), pensioner, year)
+        att = svc.get_or_issue(session, pensioner, year)
     except NotFound:
         abort(404)
-    if att.pdf is not None:
+    assert att.id is not None
+    missing = [
+        lang
+        for lang in svc.pdf_langs(current_lang())
+        if lang not in svc.cached_langs(session, att.id)
+    ]
+    if not missing:
         return _ready(att)
     job_id = tasks.enqueue(
-        "attestation_pdf", "jobs.pdf:render_attestation", att.id, pensioner_id=pensioner.id
+        "attestation_pdf",
+        "jobs.pdf:render_attestation",
+        att.id,
+        *missing,
+        pensioner_id=pensioner.id,
     )
     return job_poll(job_id)
 
 
 def _ready(att: Attestation):
-    return render_page("space/attestation_ready.html", title=_l("Mon attestation"), att=att)
+    reader_lang = current_lang()
+    return render_page(
+        "space/attestation_ready.html",
+        title=_l("Mon attestation"),
+        att=att,
+        reader_lang=reader_lang,
+        official_lang=svc.OFFICIAL_LANG,
+    )
 
 
 @bp.route("/jobs/<job_id>")
@@ -73,17 +96,25 @@ def job_poll(job_id: str):
 
 
 @bp.route("/attestation/<int:year>.pdf")
+@bp.route("/attestation/<int:year>/<lang>.pdf")
 @pensioner_required
-def attestation_download(year: int):
-    """The cached PDF; if it is not rendered yet, back to the attestation screen."""
+def attestation_download(year: int, lang: str | None = None):
+    """The cached PDF in ``lang`` (default: the reader's language); if it is not rendered
+    yet, back to the attestation screen. An unknown language is a 404."""
+    lang = lang or current_lang()
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
     pensioner = current_pensioner()
-    att = svc.of_year(get_session(), current_user.id, year)
-    if att is None or att.pdf is None:
+    session = get_session()
+    att = svc.of_year(session, current_user.id, year)
+    cached = svc.cached_pdf(session, att.id, lang) if att is not None and att.id else None
+    if cached is None:
         return redirect(url_for("space.attestation", year=year))
-    response = make_response(att.pdf)
+    response = make_response(cached.pdf)
     response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Language"] = lang
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="attestation-{pensioner.dp_number}-{year}.pdf"'
+        f'attachment; filename="attestation-{pensioner.dp_number}-{year}-{lang}.pdf"'
     )
     response.headers["Cache-Control"] = "private, no-cache"
     return response
