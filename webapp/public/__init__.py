@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import agencies, routes  # noqa: E402,F401
+from . import agencies, guide, routes  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Landing page, user guide, attestation verification, language switch, PWA files."""
+"""Landing page, attestation verification, language switch, PWA files."""
 
 import functools
 import hashlib
@@ -23,8 +23,6 @@ from ..render import render_page, safe_next
 from ..services import attestations, pensioners
 from . import bp
 
-GUIDE_TOPICS = ("install", "login", "payments", "attestation", "contact", "alerts", "offline")
-
 
 @bp.route("/")
 def index():
@@ -36,17 +34,6 @@ def index():
         title=_l("Bienvenue"),
         logged_out=bool(request.args.get("logged_out")),
         cancelled=bool(request.args.get("cancelled")),
-    )
-
-
-@bp.route("/guide/")
-@bp.route("/guide/<topic>")
-def guide(topic: str = "index"):
-    """ "Guide d'utilisation": public help pages, precached for offline use."""
-    if topic != "index" and topic not in GUIDE_TOPICS:
-        abort(404)
-    return render_page(
-        "public/guide.html", title=_l("Guide d'utilisation"), topic=topic, topics=GUIDE_TOPICS
     )
 
 
@@ -173,7 +160,7 @@ def _versioned_sw(static_folder: str, template_folder: str) -> str:
     digest = hashlib.sha256()
     # Relative names in a fixed order: the digest must not depend on where the
     # app is installed.
-    shell = [(static, p) for p in ("css/*.css", "js/*.js", "icons/*")]
+    shell = [(static, p) for p in ("css/*.css", "js/*.js", "icons/*", "img/guide/*")]
     shell += [(templates, p) for p in ("public/*.html", "base.html")]
     for root, pattern in shell:
         for path in sorted(root.glob(pattern)):
