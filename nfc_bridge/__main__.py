@@ -1,7 +1,8 @@
-"""Command line: ``python -m nfc_bridge read|verify|demo-files``.
+"""Command line: ``python -m nfc_bridge read|verify|demo-files|forward``.
 
 Exit status: 0 read/verified and every check passed, 3 read but a check failed or
-was not possible, 1 the read failed (a named error), 2 bad usage.
+was not possible, 1 the read failed (a named error), 2 bad usage. ``forward`` (the
+desk helper, ``forward.py``) has its own list: ``python -m nfc_bridge forward -h``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from . import forward
 from .errors import NfcError
 from .pa import passive_auth
 from .truststore import TrustStore
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("demo-files", help="write the demo passport's EF files")
     d.add_argument("directory")
     d.set_defaults(func=cmd_demo_files)
+    forward.add_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

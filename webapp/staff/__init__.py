@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from . import admin, appointments, campaigns, pensioner, review, routes  # noqa: E402,F401
+from . import admin, appointments, campaigns, desk_chip, pensioner, review, routes  # noqa: E402,F401

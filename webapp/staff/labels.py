@@ -17,6 +17,10 @@ ACTIONS = {
     "appointment_no_show": _l("Absence au rendez-vous"),
     "appointment_photo_viewed": _l("Selfie en attente consulté"),
     "contact_updated": _l("Coordonnées modifiées"),
+    "desk_chip_cancelled": _l("Lecture de la puce au guichet annulée"),
+    "desk_chip_enrolment": _l("Photo de référence lue dans la puce au guichet"),
+    "desk_chip_refused": _l("Lecture de la puce au guichet refusée"),
+    "desk_chip_started": _l("Lecture de la puce au guichet lancée (pièce vérifiée)"),
     "desk_enrolment": _l("Photo de référence prise au guichet"),
     "desk_enrolment_refused": _l("Inscription au guichet refusée (numéro différent)"),
     "enrolment_activated": _l("Compte activé"),
@@ -88,6 +92,7 @@ SOURCES = {
     "passport": _l("puce du passeport"),
     "agency": _l("selfie vérifié en agence"),
     "desk": _l("caméra du guichet"),
+    "desk_chip": _l("puce du passeport, lue au guichet"),
     "demo": _l("démonstration"),
 }
 
