@@ -144,8 +144,13 @@ class Config:
     # as JSON, e.g. {"live_parallax": 0.09} (docs/face-threshold.md says what each is).
     FACE_LIVENESS = json.loads(os.environ.get("FACE_LIVENESS", "{}"))
     PROOF_JOB_TIMEOUT = int(os.environ.get("PROOF_JOB_TIMEOUT", "60"))
-    # The burst the camera page captures: frames over milliseconds (both actions).
-    PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "15"))
+    # The burst the camera page uploads (at most PROOF_MAX_FRAMES), picked from the
+    # frames seen while each instruction stays on screen: at least PROOF_STEP_MIN_MS,
+    # until the move is seen and has settled, at most PROOF_STEP_MAX_MS.
+    PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "20"))
+    PROOF_STEP_MIN_MS = int(os.environ.get("PROOF_STEP_MIN_MS", "2000"))
+    PROOF_STEP_MAX_MS = int(os.environ.get("PROOF_STEP_MAX_MS", "6000"))
+    # No longer read by camera.js (the steps wait for the person); kept for the markup.
     PROOF_CAPTURE_MS = int(os.environ.get("PROOF_CAPTURE_MS", "3000"))
 
     # One-time codes (enrolment, agency login, adviser verification, access reset).

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, QuietHandler, login
 from webapp import create_app
+from webapp.db import engine
 
 pytestmark = pytest.mark.browser
 PROOF_TABLES = "proof_status, proof_attempt, liveness_challenge, face_reference, campaign"
@@ -191,3 +192,100 @@ def test_through_the_rq_worker_the_page_polls_then_refuses_the_still_photo(
     )
     assert [tuple(r) for r in rows] == [("finished", 1)]
     page.context.close()
+
+
+def _camera_page(page: Page) -> None:
+    login(page)
+    page.goto("/space/proof/camera")
+    expect(page.get_by_role("button", name="Je suis prêt")).to_be_visible()
+
+
+def _pause_clock(page: Page) -> None:
+    """From now on the page's timers only fire when the test moves its clock."""
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+
+
+def test_the_capture_waits_for_a_slow_person(proof_server, still_camera):
+    """A person who does not move yet keeps each instruction on screen for 6 s, counting down.
+
+    The old capture said each instruction for 1.5 s and sent everything after 4.5 s;
+    here, 4.5 s into the first instruction it is still there, with 2 s left.
+    """
+    _enrol(proof_server)
+    page = _page(still_camera, proof_server.config["PUBLIC_BASE_URL"])
+    page.clock.install()
+    _camera_page(page)
+    _pause_clock(page)
+    camera = page.locator("#proof-camera")
+    instruction, countdown = page.locator("#proof-instruction"), page.locator("#proof-countdown")
+    with page.expect_response("**/space/proof/challenge") as challenge:
+        page.get_by_role("button", name="Je suis prêt").click()
+    first, second = (a["text"] for a in challenge.value.json()["actions"])
+    expect(instruction).to_have_text("Regardez l'écran")
+    page.clock.run_for(1500)
+    expect(instruction).to_have_text(first)
+    expect(page.locator("#proof-step")).to_have_text("Geste 1 sur 2")
+    expect(countdown).to_have_text("Encore 6 s")
+    page.clock.run_for(4500)
+    expect(instruction).to_have_text(first)
+    expect(countdown).to_have_text("Encore 2 s")
+    page.clock.run_for(1500)
+    expect(instruction).to_have_text(second)
+    expect(page.locator("#proof-step")).to_have_text("Geste 2 sur 2")
+    expect(countdown).to_have_text("Encore 6 s")
+    page.clock.run_for(5000)
+    expect(instruction).to_have_text(second)
+    with page.expect_request("**/space/proof/upload"):
+        page.clock.run_for(1000)
+    page.clock.resume()
+    expect(page.locator("#proof-attempt")).to_have_attribute(
+        "data-decision", "liveness_failed", timeout=45_000
+    )
+    # 1.5 s to look at the screen, then 6 s per instruction: nothing was seen moving.
+    expect(camera).to_have_attribute("data-capture-ms", "13500")
+    expect(camera).to_have_attribute("data-frame-count", "20")
+    sent = int(camera.get_attribute("data-upload-bytes") or 0)
+    print(f"upload: 20 frames, {sent} bytes of JPEG")
+    assert 0 < sent < proof_server.config["PROOF_MAX_FRAMES"] * 1024 * 1024
+    with proof_server.app_context(), engine().begin() as conn:
+        frames = conn.execute(text("SELECT frame_count FROM proof_attempt")).scalars().all()
+    assert frames == [20]
+    page.context.close()
+
+
+def test_the_practice_run_uploads_nothing_and_counts_no_attempt(proof_server, still_camera):
+    _enrol(proof_server)
+    page = _page(still_camera, proof_server.config["PUBLIC_BASE_URL"])
+    page.clock.install()
+    _camera_page(page)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    _pause_clock(page)
+    page.get_by_role("button", name="M'entraîner d'abord").click()
+    instruction = page.locator("#proof-instruction")
+    expect(instruction).to_have_text("Regardez l'écran")
+    page.clock.run_for(1500)
+    expect(page.locator("#proof-step")).to_have_text("Geste 1 sur 2")
+    page.clock.run_for(12_000)
+    done = page.locator("#proof-practiced")
+    # A still photo does not move: the practice says so, kindly, and that nothing was sent.
+    expect(done).to_contain_text("Nous n'avons pas vu tous les gestes")
+    expect(done).to_contain_text("Rien n'a été envoyé")
+    real = page.get_by_role("button", name="Maintenant, pour de vrai")
+    expect(real).to_be_visible()
+    expect(real).to_be_focused()
+    assert sent == []
+    counts = proof_server_counts(proof_server)
+    assert counts == (0, 0)
+    with page.expect_response("**/space/proof/challenge"):
+        real.click()
+    assert proof_server_counts(proof_server) == (1, 0)
+    page.context.close()
+
+
+def proof_server_counts(app) -> tuple[int, int]:
+    """(challenges issued, attempts recorded) in the test database."""
+    with app.app_context(), engine().begin() as conn:
+        challenges = conn.execute(text("SELECT count(*) FROM liveness_challenge")).scalar_one()
+        attempts = conn.execute(text("SELECT count(*) FROM proof_attempt")).scalar_one()
+    return challenges, attempts

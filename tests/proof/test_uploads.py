@@ -166,8 +166,9 @@ def test_after_five_attempts_a_day_the_pensioner_is_sent_to_an_agency(
     assert blocked.status_code == 409
     assert blocked.get_json()["error"] == "daily_limit"
     page = proof.client.get("/space/proof/").get_data(as_text=True)
-    assert "trop d&#39;essais aujourd&#39;hui" in page
-    assert "en agence" in page
+    assert "Vous avez fait 2 essais aujourd&#39;hui" in page
+    assert "Vous pourrez réessayer le" in page and "à partir de minuit, heure du Maroc" in page
+    assert "en agence" in page and 'href="/agencies"' in page
 
 
 def test_a_pensioner_without_reference_is_told_to_go_to_an_agency(client, auth, demo):

@@ -7,7 +7,10 @@ generic message (tests/face checks every engine code has its own).
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, ngettext
+
+from ..i18n import long_date
+from ..services.proof_retry import NextTry
 
 ACTIONS = {
     "blink": _l("Fermez les yeux une seconde"),
@@ -80,3 +83,41 @@ def reason_text(code: str) -> str:
 def action_text(code: str) -> str:
     """The spoken/printed instruction for a liveness action."""
     return str(ACTIONS.get(code, code))
+
+
+def daily_limit_text(limit: int, next_try: NextTry) -> str:
+    """The daily limit in plain words: how many tries were made, and when the next one is.
+
+    The time is the fund's local midnight (the limit's day is Moroccan); the
+    delay is also given in hours (or minutes), which holds in any time zone.
+    """
+    done = ngettext(
+        "Vous avez fait %(num)d essai aujourd'hui : c'est le maximum pour une journée.",
+        "Vous avez fait %(num)d essais aujourd'hui : c'est le maximum pour une journée.",
+        limit,
+    )
+    day = long_date(next_try.at)
+    if next_try.wait.total_seconds() >= 3600:
+        when = ngettext(
+            "Vous pourrez réessayer le %(date)s à partir de minuit, heure du Maroc "
+            "(dans %(num)d heure environ).",
+            "Vous pourrez réessayer le %(date)s à partir de minuit, heure du Maroc "
+            "(dans %(num)d heures environ).",
+            next_try.hours,
+            date=day,
+        )
+    else:
+        when = ngettext(
+            "Vous pourrez réessayer le %(date)s à partir de minuit, heure du Maroc "
+            "(dans %(num)d minute).",
+            "Vous pourrez réessayer le %(date)s à partir de minuit, heure du Maroc "
+            "(dans %(num)d minutes).",
+            next_try.minutes,
+            date=day,
+        )
+    return f"{done} {when}"
+
+
+def last_time_texts(codes: list[str]) -> list[str]:
+    """What went wrong last time, at most three distinct messages."""
+    return list(dict.fromkeys(reason_text(c) for c in codes))[:3]

@@ -12,11 +12,11 @@ from ..extensions import htmx
 from ..hardening import body_limit
 from ..models import ProofAttempt
 from ..render import render_page
-from ..services import campaigns, proof_of_life as svc
+from ..services import campaigns, proof_of_life as svc, proof_retry
 from ..services.proof_store import ProofError
 from ..services.tasks import job_status
 from . import bp
-from .messages import action_text, reason_text
+from .messages import ACTIONS, action_text, daily_limit_text, last_time_texts, reason_text
 
 TITLE = _l("Attester de votre vie")
 
@@ -41,6 +41,17 @@ def _blocker(pensioner) -> str | None:
     return None
 
 
+def _why(code: str | None) -> str | None:
+    """A refusal's text; the daily limit also says when the next try is possible."""
+    if code is None:
+        return None
+    if code == "daily_limit":
+        return daily_limit_text(
+            current_app.config["PROOF_DAILY_ATTEMPTS"], proof_retry.next_try_at()
+        )
+    return reason_text(code)
+
+
 @bp.route("/")
 @pensioner_required
 def start():
@@ -53,7 +64,7 @@ def start():
         title=TITLE,
         pol=campaigns.home_status(session, pensioner),
         blocker=blocker,
-        blocker_text=reason_text(blocker) if blocker else None,
+        blocker_text=_why(blocker),
     )
 
 
@@ -65,14 +76,20 @@ def camera():
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url_for("proof.camera")
         return response
-    blocker = _blocker(current_pensioner())
+    pensioner = current_pensioner()
+    blocker = _blocker(pensioner)
+    cfg = current_app.config
+    assert pensioner.id is not None
     return render_page(
         "proof/camera.html",
         title=TITLE,
         blocker=blocker,
-        blocker_text=reason_text(blocker) if blocker else None,
-        frames=current_app.config["PROOF_CAPTURE_FRAMES"],
-        duration_ms=current_app.config["PROOF_CAPTURE_MS"],
+        blocker_text=_why(blocker),
+        last_time=last_time_texts(proof_retry.last_failure(get_session(), pensioner.id)),
+        actions={code: str(text) for code, text in ACTIONS.items()},
+        frames=min(cfg["PROOF_CAPTURE_FRAMES"], cfg["PROOF_MAX_FRAMES"]),
+        step_min_ms=cfg["PROOF_STEP_MIN_MS"],
+        step_max_ms=cfg["PROOF_STEP_MAX_MS"],
     )
 
 
@@ -83,7 +100,7 @@ def challenge():
     try:
         row = svc.issue_challenge(get_session(), current_pensioner())
     except ProofError as exc:
-        return jsonify(error=exc.code, message=reason_text(exc.code)), 409
+        return jsonify(error=exc.code, message=_why(exc.code)), 409
     return jsonify(
         nonce=row.nonce,
         actions=[{"code": a, "text": action_text(a)} for a in row.actions],
@@ -118,7 +135,7 @@ def _refused(code: str, status: int = 422):
         status=status,
         title=TITLE,
         code=code,
-        text=reason_text(code),
+        text=_why(code),
         can_retry=_blocker(current_pensioner()) is None,
     )
 
@@ -147,7 +164,7 @@ def _attempt_page(attempt: ProofAttempt):
         job=job,
         reasons=reasons,
         can_retry=_blocker(current_pensioner()) is None,
-        limit_text=reason_text("daily_limit"),
+        limit_text=_why("daily_limit"),
     )
 
 
