@@ -154,6 +154,8 @@ def test_pensioner_edits_contact_details(page, live_server):
     page.get_by_label("Adresse e-mail").fill("nouvelle@example.ma")
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     assert save() == 200
-    expect(page.locator(".flash-success")).to_be_visible()
+    # The new address waits for the code sent to it (tests/browser/test_email_change.py).
+    expect(page.locator("#email-change")).to_contain_text("Un code a été envoyé à")
     page.reload()
-    expect(page.get_by_label("Adresse e-mail")).to_have_value("nouvelle@example.ma")
+    expect(page.get_by_label("Adresse e-mail")).to_have_value("m.benani@example.ma")
+    live_server.sql("UPDATE pensioner SET pending_email=NULL WHERE dp_number='DP100001'")

@@ -45,6 +45,10 @@ class Pensioner(SQLModel, table=True):
     id_number: str | None = Field(default=None, max_length=20, index=True)
     language: str = Field(default="fr", max_length=2)
     email: str | None = Field(default=None, max_length=254)
+    # A new e-mail waits here until a code or link sent to it is confirmed; until
+    # then every message still goes to ``email``.
+    pending_email: str | None = Field(default=None, max_length=254)
+    pending_email_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     gsm: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=200)
     city: str | None = Field(default=None, max_length=100)

@@ -110,3 +110,12 @@ class ContactForm(SafeForm):
         if number is None:
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class EmailCodeForm(SafeForm):
+    """The 6-digit code sent to a new e-mail address."""
+
+    code = StringField(
+        _l("Code reçu par e-mail"),
+        validators=[DataRequired(_l("Saisissez le code reçu.")), Length(max=12)],
+    )

@@ -3,18 +3,20 @@
 import hashlib
 from pathlib import Path
 
-from flask import abort, flash, make_response, render_template, request
+from flask import abort, current_app, flash, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import current_pensioner, pensioner_required
 from ..db import get_session
-from ..errors import LoginThrottled, WrongPassword
+from ..documents import public_url
+from ..errors import DomainError, LoginThrottled, WrongPassword
+from ..forms import SafeForm
 from ..i18n import current_lang
 from ..render import is_partial_request, render_page
-from ..services import attestations, pensioners as svc
+from ..services import attestations, email_change, pensioners as svc
 from . import bp
-from .forms import COUNTRIES, ContactForm
+from .forms import COUNTRIES, ContactForm, EmailCodeForm
 
 # Part of the payments' ETag: a deploy that changes how they are shown renews it.
 _TEMPLATES_DIGEST = hashlib.sha256(
@@ -116,48 +118,135 @@ def alerts():
     )
 
 
-@bp.route("/contact", methods=["GET", "POST"])
-@pensioner_required
-def contact():
-    """ "Mes coordonnées": validated, and a new e-mail needs the password again."""
-    pensioner = current_pensioner()
-    form = ContactForm(obj=pensioner)
+def _contact_form(pensioner, *, posted: bool = False) -> ContactForm:
+    """The form filled from the request (``posted``) or from the pensioner's record."""
+    form = ContactForm(obj=pensioner) if posted else ContactForm(formdata=None, obj=pensioner)
     if pensioner.country not in dict(COUNTRIES):
         form.country.choices = [
             *form.country.choices,
             SelectChoice(pensioner.country, pensioner.country),
         ]
-    status = 200
-    if request.method == "POST":
+    return form
+
+
+def _contact_page(form=None, code_form=None, *, status=200, error=None, notice=None):
+    """ "Mes coordonnées" with the e-mail change waiting for its code, if any."""
+    pensioner = current_pensioner()
+    return render_page(
+        "space/contact.html",
+        title=_l("Mes coordonnées"),
+        form=form or _contact_form(pensioner),
+        code_form=code_form or EmailCodeForm(formdata=None),
+        pending=email_change.state(get_session(), pensioner),
+        current_email=pensioner.email,
+        code_error=error,
+        code_notice=notice,
+        demo=current_app.config["DEMO"] or current_app.debug,
+        status=status,
+    )
+
+
+def _confirm_url(token: str) -> str:
+    # From PUBLIC_BASE_URL, never from the request's Host header (a forged Host
+    # would otherwise put someone else's site in the e-mail).
+    return public_url("space.email_link", token=token)
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@pensioner_required
+def contact():
+    """ "Mes coordonnées": validated; a new e-mail waits for the code sent to it."""
+    pensioner = current_pensioner()
+    if request.method == "GET":
+        return _contact_page()
+    form = _contact_form(pensioner, posted=True)
+    if not form.validate_on_submit():
+        return _contact_page(form, status=422)
+    db = get_session()
+    values = form.values()
+    new_email = values.pop("email")
+    try:
+        outcome = email_change.start(
+            db,
+            pensioner,
+            new_email,
+            password=form.password.data,
+            confirm_url=_confirm_url,
+            ip=request.remote_addr,
+        )
+    except WrongPassword:
+        form.password.errors = [
+            _("Mot de passe incorrect.")
+            if form.password.data
+            else _("Saisissez votre mot de passe pour changer l'e-mail.")
+        ]
+        return _contact_page(form, status=422)
+    except LoginThrottled as exc:
+        form.password.errors = [exc.message]
+        return _contact_page(form, status=422)
+    except DomainError as exc:  # taken, too soon, daily limit
+        form.email.errors = [exc.message]
+        return _contact_page(form, status=422)
+    changed = svc.update_contact(db, pensioner, values, password=None, ip=request.remote_addr)
+    if changed or outcome == "removed":
+        flash(_("Vos coordonnées ont été enregistrées."), "success")
+    elif outcome is None:
+        flash(_("Aucune modification."), "success")
+    # The page shows the address as it is now (the new one waits for its code).
+    return _contact_page()
+
+
+@bp.route("/contact/email", methods=["POST"])
+@pensioner_required
+def email_code():
+    """The e-mail change's code form: confirm, a new code, or cancel."""
+    pensioner = current_pensioner()
+    db = get_session()
+    action = request.form.get("action", "confirm")
+    code_form = EmailCodeForm() if action == "confirm" else EmailCodeForm(formdata=None)
+    if not code_form.validate_on_submit() and action == "confirm":
+        return _contact_page(code_form=code_form, status=422)
+    try:
+        if action == "resend":
+            email_change.resend(db, pensioner, confirm_url=_confirm_url, ip=request.remote_addr)
+            return _contact_page(notice=_("Un nouveau code vient d'être envoyé."))
+        if action == "cancel":
+            email_change.cancel(db, pensioner, ip=request.remote_addr)
+            flash(_("Le changement d'adresse e-mail est annulé."), "success")
+            return _contact_page()
+        email = email_change.confirm_code(
+            db, pensioner, code_form.code.data or "", ip=request.remote_addr
+        )
+    except DomainError as exc:
+        return _contact_page(code_form=code_form, status=422, error=exc.message)
+    flash(_("Votre nouvelle adresse e-mail est confirmée : %(email)s.", email=email), "success")
+    return _contact_page()
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def email_link(token: str):
+    """The link e-mailed to a new address: a button to confirm it (no login needed)."""
+    db = get_session()
+    form = SafeForm()
+    email, done, error, status = None, False, None, 200
+    try:
         if form.validate_on_submit():
-            try:
-                changed = svc.update_contact(
-                    get_session(),
-                    pensioner,
-                    form.values(),
-                    password=form.password.data,
-                    ip=request.remote_addr,
-                )
-            except WrongPassword:
-                form.password.errors = [
-                    _("Mot de passe incorrect.")
-                    if form.password.data
-                    else _("Saisissez votre mot de passe pour changer l'e-mail.")
-                ]
-                status = 422
-            except LoginThrottled as exc:
-                form.password.errors = [exc.message]
-                status = 422
-            else:
-                flash(
-                    _("Vos coordonnées ont été enregistrées.")
-                    if changed
-                    else _("Aucune modification."),
-                    "success",
-                )
+            email = email_change.confirm_link(db, token, ip=request.remote_addr).email
+            done = True
         else:
-            status = 422
-    return render_page("space/contact.html", title=_l("Mes coordonnées"), form=form, status=status)
+            email = email_change.check_link(db, token)[1]
+    except DomainError as exc:
+        error, status = exc.message, 410
+    return render_page(
+        "space/email_confirm.html",
+        title=_l("Confirmer votre adresse e-mail"),
+        form=form,
+        token=token,
+        email=email,
+        done=done,
+        error=error,
+        status=status,
+    )
 
 
 @bp.app_context_processor
