@@ -304,3 +304,40 @@ def test_the_desk_camera_reads_in_arabic_and_fits_a_narrow_screen(
         _shot(desk.locator("#desk-enrolment"), f"{lang}-{size['width']}")
     finally:
         ctx.close()
+
+
+def test_the_camera_goes_off_when_the_tab_is_left_or_the_camera_stops(
+    desk_camera, live_server, unenrolled
+):
+    ctx, desk = _desk(desk_camera, live_server)
+    try:
+        desk.goto(f"/staff/pensioners/{unenrolled[ZINEB]}")
+        desk.get_by_role("button", name="Allumer la caméra").click()
+        expect(desk.locator("#desk-video")).to_be_visible()
+        live = (
+            "() => { const s = document.getElementById('desk-video').srcObject;"
+            " return !!s && s.getVideoTracks().some(t => t.readyState === 'live'); }"
+        )
+        assert desk.evaluate(live)
+        # The adviser switches to another tab: the camera goes off.
+        desk.evaluate(
+            "() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden',"
+            " configurable: true}); document.dispatchEvent(new Event('visibilitychange')); }"
+        )
+        expect(desk.locator("#desk-video")).to_be_hidden()
+        expect(desk.get_by_role("button", name="Allumer la caméra")).to_be_visible()
+        expect(desk.locator("#photo")).to_be_visible()
+        assert not desk.evaluate(live)
+        desk.evaluate("() => { delete document.visibilityState; }")
+        # Back, on again; then the camera stops by itself (unplugged).
+        desk.get_by_role("button", name="Allumer la caméra").click()
+        expect(desk.locator("#desk-video")).to_be_visible()
+        desk.evaluate(
+            "() => document.getElementById('desk-video').srcObject.getVideoTracks()"
+            ".forEach(t => t.dispatchEvent(new Event('ended')))"
+        )
+        expect(desk.locator("#desk-status")).to_contain_text("La caméra s'est arrêtée")
+        expect(desk.get_by_role("button", name="Allumer la caméra")).to_be_visible()
+        expect(desk.locator("#photo")).to_be_visible()
+    finally:
+        ctx.close()

@@ -44,6 +44,20 @@
       input.value = "";
     }
 
+    // Back to « Allumer la caméra »: the tab was left (the camera goes off) or the
+    // camera stopped by itself (unplugged). A still already taken is kept.
+    function switchOff(message) {
+      if (!stream) return;
+      stop();
+      video.hidden = true;
+      off.hidden = false;
+      take.hidden = true;
+      start.hidden = false;
+      start.disabled = false;
+      fileField.hidden = false;
+      status.textContent = message;
+    }
+
     function live() {
       clearPhoto();
       start.disabled = true;
@@ -54,6 +68,11 @@
       }).then(function (s) {
         stream = s;
         video.srcObject = s;
+        s.getVideoTracks().forEach(function (track) {
+          track.addEventListener("ended", function () {
+            if (stream === s) switchOff(root.dataset.msgEnded);
+          });
+        });
         return video.play().catch(function () {});
       }).then(function () {
         off.hidden = true;
@@ -109,6 +128,9 @@
       }
     });
     window.addEventListener("pagehide", stop);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") switchOff("");
+    });
     // A desk with no camera at all: the file input at once, before any click.
     if (navigator.mediaDevices.enumerateDevices) {
       navigator.mediaDevices.enumerateDevices().then(function (devices) {
