@@ -54,8 +54,8 @@ def _ask(client, auth, **changes):
 def test_a_new_email_waits_for_the_code_sent_to_it(client, app, demo, auth, db):
     response = _ask(client, auth)
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "Un code a été envoyé à" in page and NEW in page
+    page = html_text(response)
+    assert f"Un code a été envoyé à {NEW}" in page
     pensioner = _pensioner(db)
     assert (pensioner.email, pensioner.pending_email) == (OLD, NEW)
     mail = _mail_to(db, NEW)
@@ -87,7 +87,7 @@ def test_the_right_code_swaps_the_address_and_tells_the_old_one(client, demo, au
     _ask(client, auth)
     response = client.post("/space/contact/email", data={"code": _code(db)})
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = html_text(response)
     assert f"Votre nouvelle adresse e-mail est confirmée : {NEW}" in page
     assert "Un code a été envoyé à" not in page
     pensioner = _pensioner(db)
@@ -104,7 +104,7 @@ def test_the_right_code_swaps_the_address_and_tells_the_old_one(client, demo, au
 
 def test_other_fields_are_saved_at_once_while_the_email_waits(client, demo, auth, db):
     response = _ask(client, auth, city="Rabat")
-    assert "Vos coordonnées ont été enregistrées." in response.get_data(as_text=True)
+    assert "Vos coordonnées ont été enregistrées." in html_text(response)
     pensioner = _pensioner(db)
     assert (pensioner.city, pensioner.email, pensioner.pending_email) == ("Rabat", OLD, NEW)
 
@@ -207,9 +207,7 @@ def test_the_link_asks_for_a_click_then_confirms_once_without_login(client, app,
     # A mail scanner that follows the link changes nothing.
     page = client.get(link)
     assert page.status_code == 200
-    assert (
-        NEW in page.get_data(as_text=True) and "Confirmer la nouvelle adresse" in page.data.decode()
-    )
+    assert NEW in html_text(page) and "Confirmer la nouvelle adresse" in html_text(page)
     assert _pensioner(db).email == OLD
     done = client.post(link)
     assert done.status_code == 200
@@ -280,3 +278,27 @@ def test_a_blank_email_is_removed_at_once_and_the_old_address_told(client, demo,
     pensioner = _pensioner(db)
     assert (pensioner.email, pensioner.pending_email) == (None, None)
     assert "Votre adresse e-mail a été changée" in _mail_to(db, OLD).subject
+
+
+def test_an_address_is_shown_escaped_and_may_wrap_on_a_small_phone(client, demo, auth, db):
+    response = _ask(client, auth, email="a<b>c@example.ma")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<b>" not in page
+    wrapped = '<bdi dir="ltr" class="destination">a&lt;b&gt;c<wbr>@example<wbr>.ma</bdi>'
+    assert wrapped in page
+
+
+def test_the_link_page_speaks_the_pensioners_language_on_another_device(app, client, demo, db):
+    pensioner = _pensioner(db)
+    pensioner.language = "ar"
+    db.commit()
+    auth_client = app.test_client()
+    auth_client.post("/auth/login", data={"dp_number": "DP100001", "password": "Demo2026!"})
+    auth_client.post("/space/contact", data=FORM)
+    link = _link_path(db)
+    page = client.get(link, headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert 'lang="ar"' in page.get_data(as_text=True) and 'dir="rtl"' in page.get_data(as_text=True)
+    # A visitor who chose a language keeps it.
+    client.set_cookie("lang", "en")
+    assert 'lang="en"' in client.get(link).get_data(as_text=True)

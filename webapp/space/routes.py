@@ -1,10 +1,13 @@
 """Home, payments, contact details and alerts."""
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
-from flask import abort, current_app, flash, make_response, render_template, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import abort, current_app, flash, make_response, render_template, request, session
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.users import current_pensioner, pensioner_required
@@ -12,7 +15,7 @@ from ..db import get_session
 from ..documents import public_url
 from ..errors import DomainError, LoginThrottled, WrongPassword
 from ..forms import SafeForm
-from ..i18n import current_lang
+from ..i18n import LANG_COOKIE, current_lang
 from ..render import is_partial_request, render_page
 from ..services import attestations, email_change, pensioners as svc
 from . import bp
@@ -146,6 +149,14 @@ def _contact_page(form=None, code_form=None, *, status=200, error=None, notice=N
     )
 
 
+@bp.app_template_global("email_address")
+def email_address(email: str) -> Markup:
+    """An address kept left-to-right (Arabic pages) that may wrap after « @ » and dots:
+    an address has no space, and on a 320 px phone it would push the page sideways."""
+    wrapped = escape(email).replace("@", Markup("<wbr>@")).replace(".", Markup("<wbr>."))
+    return Markup('<bdi dir="ltr" class="destination">%s</bdi>') % wrapped
+
+
 def _confirm_url(token: str) -> str:
     # From PUBLIC_BASE_URL, never from the request's Host header (a forged Host
     # would otherwise put someone else's site in the e-mail).
@@ -219,7 +230,8 @@ def email_code():
         )
     except DomainError as exc:
         return _contact_page(code_form=code_form, status=422, error=exc.message)
-    flash(_("Votre nouvelle adresse e-mail est confirmée : %(email)s.", email=email), "success")
+    message = Markup.escape(_("Votre nouvelle adresse e-mail est confirmée : %(email)s."))
+    flash(message % {"email": email_address(email)}, "success")
     return _contact_page()
 
 
@@ -228,16 +240,17 @@ def email_link(token: str):
     """The link e-mailed to a new address: a button to confirm it (no login needed)."""
     db = get_session()
     form = SafeForm()
-    email, done, error, status = None, False, None, 200
+    pensioner, email, done, error, status = None, None, False, None, 200
     try:
         if form.validate_on_submit():
-            email = email_change.confirm_link(db, token, ip=request.remote_addr).email
-            done = True
+            pensioner = email_change.confirm_link(db, token, ip=request.remote_addr)
+            email, done = pensioner.email, True
         else:
-            email = email_change.check_link(db, token)[1]
+            pensioner, email, _code_id = email_change.check_link(db, token)
     except DomainError as exc:
         error, status = exc.message, 410
-    return render_page(
+    page = partial(
+        render_page,
         "space/email_confirm.html",
         title=_l("Confirmer votre adresse e-mail"),
         form=form,
@@ -247,6 +260,13 @@ def email_link(token: str):
         error=error,
         status=status,
     )
+    # Often opened on another device: in the language of the e-mail, unless this
+    # visitor chose one (or is logged in, with their own).
+    chose = current_user.is_authenticated or request.cookies.get(LANG_COOKIE) or session.get("lang")
+    if pensioner is not None and not chose:
+        with force_locale(pensioner.language):
+            return page()
+    return page()
 
 
 @bp.app_context_processor
