@@ -84,6 +84,7 @@
     var countdown = root.querySelector("#proof-countdown");
     var progress = root.querySelector("#proof-progress");
     var practiced = root.querySelector("#proof-practiced");
+    var last = root.querySelector("#proof-last");
     var errorBox = root.querySelector("#proof-error");
     var agency = root.querySelector("#proof-agency");
     var form = root.querySelector("#proof-upload");
@@ -289,6 +290,15 @@
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
     }
 
+    /* The oval, the instruction and the count-down on screen together: the stage's
+       top just under the sticky header (a small phone must not scroll mid-capture). */
+    function bringIntoView() {
+      var header = document.querySelector("header");
+      var sticky = header && getComputedStyle(header).position === "sticky";
+      var top = stage.getBoundingClientRect().top + window.scrollY;
+      window.scrollTo(0, Math.max(0, top - (sticky ? header.offsetHeight : 0) - 8));
+    }
+
     function begin() {
       buttons(false);
       errorBox.hidden = true;
@@ -298,6 +308,8 @@
       return openCamera().then(function () {
         stage.hidden = false;
         if (intro) intro.hidden = true;
+        if (last) last.hidden = true;
+        bringIntoView();
       }, function (err) {
         var denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
         throw { camera: denied ? d.msgDenied : d.msgUnavailable };
