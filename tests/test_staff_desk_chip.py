@@ -47,9 +47,7 @@ def _start(
 
 
 def _session_url(page: str) -> str:
-    found = re.search(
-        r'id="desk-chip-command" readonly value="python -m nfc_bridge forward (\S+)"', page
-    )
+    found = re.search(r">python -m nfc_bridge forward (\S+)</textarea>", page)
     assert found, page
     return found.group(1)
 
