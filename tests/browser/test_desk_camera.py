@@ -238,6 +238,7 @@ def test_camera_refused_the_file_input_still_enrols(desk_camera, live_server, un
         expect(error).to_contain_text("L'accès à la caméra a été refusé")
         expect(desk.locator("#desk-camera")).to_be_hidden()
         expect(desk.locator("#photo")).to_be_visible()
+        _shot(desk.locator("#desk-enrolment"), "fr-1280-refused")
         buffer = io.BytesIO()
         _portrait().save(buffer, "JPEG", quality=90)
         desk.locator("#photo").set_input_files(
@@ -270,7 +271,9 @@ def test_without_a_camera_the_file_input_is_offered_and_a_faceless_photo_is_expl
         )
         desk.locator("#enrol_number").fill("F334455")
         desk.get_by_role("button", name="Enregistrer la photo de référence").click()
-        expect(desk.locator("#enrol-error")).to_contain_text("Aucun visage n'a été trouvé")
+        expect(desk.locator("#enrol-error")).to_contain_text(
+            "Aucun visage n'a été trouvé sur la photo"
+        )
         expect(desk.locator("#enrol_number")).to_have_value("F334455")
     finally:
         ctx.close()
