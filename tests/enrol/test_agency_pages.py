@@ -231,3 +231,56 @@ def test_after_a_no_show_the_pensioner_is_asked_for_a_new_appointment(app, clien
     client.post("/enrol/agency/appointment/confirm", data=query)
     live = db.exec(select(Appointment).where(Appointment.status == "booked")).one()
     assert live.id != appointment.id and live.starts_at == slot.starts_at
+
+
+def test_days_later_the_code_opens_the_appointment_to_move_or_cancel_it(app, started, db):
+    """The booked page's cookie is gone (another day, another browser): DP + code."""
+    home = app.test_client()
+    with home.session_transaction() as s:
+        s["enrolment"] = started.token
+    home.post("/enrol/agency/identity", data=IDENTITY)
+    _to_appointment(app, db, started)
+    agency, day, slot = _first_slot(db)
+    query = {"agency": agency.id, "starts_at": slot.starts_at.isoformat()}
+    home.post("/enrol/agency/appointment/confirm", data=query)
+    later = app.test_client()  # no enrolment cookie
+    hint = later.get("/enrol/agency/visit/login").data.decode()
+    assert "le voir, le déplacer ou l'annuler" in hint
+    ok = later.post("/enrol/agency/visit/login", data={"dp_number": "DP200001", "code": _code(db)})
+    assert ok.headers["Location"].endswith("/enrol/agency/visit")
+    page = later.get("/enrol/agency/visit").data.decode()
+    assert 'id="visit-not-yet"' in page and 'id="visit-move"' in page
+    assert agency.name in page
+    # Move: back to the choice of a slot, the old place kept until a new one is confirmed.
+    moved = later.post("/enrol/agency/booked", data={"action": "move"})
+    assert moved.headers["Location"].endswith("/enrol/agency/appointment")
+    assert 'id="appointment-current"' in later.get("/enrol/agency/appointment").data.decode()
+    _, _, other = _first_slot(db, "RAB")
+    rab = db.exec(select(Agency).where(Agency.code == "RAB")).one()
+    later.post(
+        "/enrol/agency/appointment/confirm",
+        data={"agency": rab.id, "starts_at": other.starts_at.isoformat()},
+    )
+    assert later.get("/enrol/agency/booked").headers["Location"].endswith("/enrol/agency/visit")
+    assert rab.name in later.get("/enrol/agency/visit").data.decode()
+    # Cancel from the same page.
+    later.post("/enrol/agency/booked", data={"action": "cancel"})
+    assert db.exec(select(Appointment).where(Appointment.status == "booked")).first() is None
+
+
+def test_on_the_day_the_visit_page_only_offers_to_begin(app, client, started, db):
+    client.post("/enrol/agency/identity", data=IDENTITY)
+    _to_appointment(app, db, started)
+    agency, day, slot = _first_slot(db)
+    client.post(
+        "/enrol/agency/appointment/confirm",
+        data={"agency": agency.id, "starts_at": slot.starts_at.isoformat()},
+    )
+    appointment = db.exec(select(Appointment)).one()
+    appointment.starts_at = utcnow()  # today, at the agency
+    db.add(appointment)
+    db.commit()
+    phone = app.test_client()
+    phone.post("/enrol/agency/visit/login", data={"dp_number": "DP200001", "code": _code(db)})
+    page = phone.get("/enrol/agency/visit").data.decode()
+    assert "Commencer" in page and 'id="visit-not-yet"' not in page

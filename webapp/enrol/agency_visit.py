@@ -15,6 +15,7 @@ from ..models import Agency, Appointment, Pensioner
 from ..render import render_page
 from ..services import agency_enrol, booking, enrolment as enrolment_svc, notify, otp
 from ..services.dp import normalise_dp
+from ..services.local_time import local_date, local_today
 from . import bp
 from .agency import VISIT_KEY, _pensioner, _remember
 from .steps import at_step, go
@@ -80,11 +81,23 @@ def agency_visit(enrolment):
     """The visit's instructions, then « Commencer » (the new selfie)."""
     if session.get(VISIT_KEY) != enrolment.id:
         return go(url_for("enrol.agency_visit_login"))
+    db = get_session()
     if request.method == "POST":
-        enrolment_svc.advance(get_session(), enrolment, "visit_selfie")
+        enrolment_svc.advance(db, enrolment, "visit_selfie")
         return go(url_for("enrol.selfie"))
+    # Logged in with the code before the day (at home): the appointment can still be
+    # moved or cancelled from here, the booked page's cookie may be long gone.
+    appointment = db.get(Appointment, enrolment.appointment_id or 0)
+    agency = db.get(Agency, appointment.agency_id) if appointment else None
     return render_page(
-        "enrol/agency_visit.html", title=_l("À l'agence"), pensioner=_pensioner(enrolment)
+        "enrol/agency_visit.html",
+        title=_l("À l'agence"),
+        pensioner=_pensioner(enrolment),
+        appointment=appointment,
+        agency=agency,
+        hours=booking.hours_by_weekday(db, agency.id) if agency and agency.id else {},
+        before_the_day=appointment is not None
+        and local_date(appointment.starts_at) > local_today(),
     )
 
 
