@@ -302,3 +302,20 @@ def test_the_link_page_speaks_the_pensioners_language_on_another_device(app, cli
     # A visitor who chose a language keeps it.
     client.set_cookie("lang", "en")
     assert 'lang="en"' in client.get(link).get_data(as_text=True)
+
+
+def test_the_daily_limit_of_codes_says_to_come_back_tomorrow(app, client, demo, auth, db):
+    app.config["OTP_DAILY_LIMIT_FILE"] = 2
+    _ask(client, auth)
+    for expected in (200, 422):
+        row = db.exec(
+            select(OneTimeCode)
+            .where(OneTimeCode.purpose == "email_change")
+            .order_by(OneTimeCode.id.desc())  # type: ignore[union-attr]
+        ).first()
+        row.created_at = utcnow() - timedelta(minutes=2)  # past the cool-down
+        db.commit()
+        response = client.post("/space/contact/email", data={"action": "resend"})
+        assert response.status_code == expected
+    assert "Trop de codes ont été demandés aujourd'hui" in html_text(response)
+    assert len(_mail_to_all(db, NEW)) == 2

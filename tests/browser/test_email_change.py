@@ -47,6 +47,8 @@ def _ask_for_new_address(page) -> None:
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#email-change")).to_contain_text(f"Un code a été envoyé à {NEW}")
+    # From the button at the bottom of the form, the page went back up to the news.
+    expect(page.locator("#email-change h2")).to_be_in_viewport()
 
 
 def test_pensioner_confirms_a_new_email_with_the_code(page, live_server):

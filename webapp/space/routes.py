@@ -132,10 +132,14 @@ def _contact_form(pensioner, *, posted: bool = False) -> ContactForm:
     return form
 
 
-def _contact_page(form=None, code_form=None, *, status=200, error=None, notice=None):
-    """ "Mes coordonnées" with the e-mail change waiting for its code, if any."""
+def _contact_page(form=None, code_form=None, *, status=200, error=None, notice=None, top=False):
+    """ "Mes coordonnées" with the e-mail change waiting for its code, if any.
+
+    ``top``: the answer starts with news (saved, a code sent, confirmed): an htmx
+    swap scrolls back up to it from the button at the bottom of the form.
+    """
     pensioner = current_pensioner()
-    return render_page(
+    response = render_page(
         "space/contact.html",
         title=_l("Mes coordonnées"),
         form=form or _contact_form(pensioner),
@@ -147,6 +151,9 @@ def _contact_page(form=None, code_form=None, *, status=200, error=None, notice=N
         demo=current_app.config["DEMO"] or current_app.debug,
         status=status,
     )
+    if top:
+        response.headers["HX-Reswap"] = "innerHTML show:window:top"
+    return response
 
 
 @bp.app_template_global("email_address")
@@ -204,7 +211,7 @@ def contact():
     elif outcome is None:
         flash(_("Aucune modification."), "success")
     # The page shows the address as it is now (the new one waits for its code).
-    return _contact_page()
+    return _contact_page(top=True)
 
 
 @bp.route("/contact/email", methods=["POST"])
@@ -224,7 +231,7 @@ def email_code():
         if action == "cancel":
             email_change.cancel(db, pensioner, ip=request.remote_addr)
             flash(_("Le changement d'adresse e-mail est annulé."), "success")
-            return _contact_page()
+            return _contact_page(top=True)
         email = email_change.confirm_code(
             db, pensioner, code_form.code.data or "", ip=request.remote_addr
         )
@@ -232,7 +239,7 @@ def email_code():
         return _contact_page(code_form=code_form, status=422, error=exc.message)
     message = Markup.escape(_("Votre nouvelle adresse e-mail est confirmée : %(email)s."))
     flash(message % {"email": email_address(email)}, "success")
-    return _contact_page()
+    return _contact_page(top=True)
 
 
 @bp.route("/email/<token>", methods=["GET", "POST"])
