@@ -6,7 +6,9 @@
    at most stepMax milliseconds. "A move is seen" is a cheap client-side heuristic
    (frame differencing inside the oval on a small canvas); the server still decides
    on the uploaded frames. A practice run does the same steps with no challenge and
-   no upload. Frames are drawn UNMIRRORED (the face engine judges left/right on the
+   no upload. The steps last as long as they need, so the burst is not split in halves;
+   the server judges the order of the moves over the whole burst (face_engine.liveness),
+   so it needs no boundary. Frames are drawn UNMIRRORED (the face engine judges left/right on the
    camera's own picture); only the on-screen preview is mirrored, by CSS.
    No inline script (CSP). */
 (function () {
