@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 
 import pytest
 from sqlmodel import select
@@ -217,25 +218,15 @@ def test_the_full_page_works_without_htmx(client, amina):
     assert "<html" in page and "DEMO Amina" in page and 'data-state="waiting"' in page
 
 
-def test_session_url_parsing():
-    assert desk.exchange_url("https://x.example/nfc/sessions/a.b") == (
-        "https://x.example/nfc/sessions/a.b/exchange"
+def test_an_expired_session_says_so_and_the_late_helper_is_refused(app, client, amina, db):
+    page = _start(client, amina).data.decode()
+    url = desk.exchange_url(_session_url(page)).split("localhost", 1)[-1]
+    relay = app.extensions["nfc_relay"]
+    relay.clock = lambda: time.time() + relay.ttl + 1  # the adviser left for eleven minutes
+    form = _status(client, amina)
+    assert "La session de lecture a expiré" in form and 'data-state="form"' in form
+    late = client.post(
+        url, data=json.dumps({"seq": 0, "responses": []}), content_type="application/json"
     )
-    assert desk.exchange_url("http://127.0.0.1:5000/nfc/sessions/a.b/exchange/").endswith(
-        "/nfc/sessions/a.b/exchange"
-    )
-    for bad in ("ftp://x/nfc/sessions/a.b", "https://x.example/staff/", "a.b"):
-        with pytest.raises(desk.ForwardError) as caught:
-            desk.exchange_url(bad)
-        assert caught.value.exit_code == desk.EXIT_USAGE
-
-
-def test_the_helper_retries_a_lost_reply_then_gives_up_with_exit_5():
-    waits: list[float] = []
-    poster = desk.HttpPoster(
-        "http://127.0.0.1:9/nfc/sessions/a.b/exchange", timeout=1, sleep=waits.append
-    )
-    with pytest.raises(desk.ForwardError) as caught:
-        poster({"seq": 0, "responses": []})
-    assert caught.value.exit_code == desk.EXIT_NETWORK
-    assert waits == [0.5, 1.0, 2.0, 4.0], "five attempts, as the Android helper"
+    assert late.status_code in (404, 410), "the desk helper ends with exit 3"
+    assert _actions(db, amina)[-1].detail["reason"] == "expired"

@@ -316,11 +316,20 @@ def test_a_passport_that_is_not_the_files_holder_is_refused(pcscd, server, brows
     assert not _sql(app, "SELECT 1 FROM face_reference WHERE pensioner_id = :p", p=pid)
 
 
-def test_no_passport_on_the_reader_keeps_the_session_for_the_same_command(pcscd, server, browser):
+def test_no_reader_or_no_passport_keeps_the_session_for_the_same_command(pcscd, server, browser):
     app, url = server
     pid = _amina(app)
     with desk_page(browser, url, lang="ar", viewport=DESK) as page:
         session_url = _start_read(page, pid)
+        elsewhere = subprocess.run(
+            [sys.executable, "-m", "nfc_bridge", "forward", session_url,
+             "--reader-name", "No such reader", "--wait", "1"],
+            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            capture_output=True, text=True, timeout=HELPER_TIMEOUT,
+        )  # fmt: skip
+        assert elsewhere.returncode == 4, elsewhere.stdout + elsewhere.stderr
+        assert "Aucun lecteur de carte sans contact" in elsewhere.stdout
+        assert "Virtual PCD" in elsewhere.stderr, "the readers present are listed"
         empty = subprocess.run(
             [sys.executable, "-m", "nfc_bridge", "forward", session_url,
              "--reader-name", "Virtual PCD", "--wait", "1"],
