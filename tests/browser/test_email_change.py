@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_DP, DEMO_PASSWORD, login, open_from_menu, wait_until
+from tests.browser.test_accessibility import _audit
+from tests.browser.test_csp import _watch
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +54,7 @@ def _ask_for_new_address(page) -> None:
 
 
 def test_pensioner_confirms_a_new_email_with_the_code(page, live_server):
+    csp_errors = _watch(page)
     _ask_for_new_address(page)
     # Until it is confirmed, the old address stays.
     expect(page.get_by_label("Adresse e-mail")).to_have_value(OLD)
@@ -59,6 +62,7 @@ def test_pensioner_confirms_a_new_email_with_the_code(page, live_server):
     page.get_by_label("Code reçu par e-mail").fill("000000" if code != "000000" else "111111")
     page.get_by_role("button", name="Confirmer la nouvelle adresse").click()
     expect(page.locator("#email-change .alert-error")).to_contain_text("Code incorrect")
+    assert _audit(page, "/space/contact (code waiting, wrong code)") == []
     page.get_by_label("Code reçu par e-mail").fill(code)
     page.get_by_role("button", name="Confirmer la nouvelle adresse").click()
     expect(page.locator(".flash-success")).to_contain_text(
@@ -69,6 +73,7 @@ def test_pensioner_confirms_a_new_email_with_the_code(page, live_server):
     page.reload()
     expect(page.get_by_label("Adresse e-mail")).to_have_value(NEW)
     assert "Si ce n'est pas vous" in _newest_mail(live_server, OLD)
+    assert csp_errors == []
 
 
 def test_pensioner_confirms_a_new_email_with_the_link_on_another_phone(page, browser, live_server):
@@ -81,6 +86,9 @@ def test_pensioner_confirms_a_new_email_with_the_link_on_another_phone(page, bro
         tab.goto(link)
         expect(tab.get_by_role("heading", level=1)).to_have_text("Confirmer votre adresse e-mail")
         expect(tab.locator("main")).to_contain_text(NEW)
+        assert _audit(tab, "/space/email/<token>") == []
+        # 320 px wide: the address wraps, nothing scrolls sideways.
+        assert tab.evaluate("() => document.documentElement.scrollWidth") <= 320
         tab.get_by_role("button", name="Confirmer la nouvelle adresse").click()
         expect(tab.locator(".flash-success")).to_contain_text("est confirmée")
         # The link works once.
