@@ -201,6 +201,24 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True, clip=box)
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations inside #desk-chip."""
+    assert AXE.exists(), "axe-core is missing: run `npm ci` (scripts/setup.sh does)"
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())  # through DevTools: the page's CSP does not apply
+    found = page.evaluate(
+        "async () => (await axe.run('#desk-chip', {runOnly: {type: 'tag', values:"
+        " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}, resultTypes:"
+        " ['violations']})).violations.map(v => [v.impact, v.id, v.nodes.length])"
+    )
+    return [
+        f"{impact} {rule} x{n}" for impact, rule, n in found if impact in ("serious", "critical")
+    ]
+
+
 def _fits(page: Page, width: int, scope: str | None = None) -> None:
     """No sideways scroll at ``width``; with ``scope``, nothing in it sticks out either."""
     if scope is None:
@@ -226,6 +244,7 @@ def test_adviser_reads_the_passport_on_the_desk_reader_and_enrols_its_photo(pcsc
             section = page.locator("#desk-chip")
             expect(section).to_have_attribute("data-state", "form", timeout=WAIT_MS)
             _shot(page, "desk-chip-fr-1280-form.png")
+            assert _axe(page) == []
             session_url = _start_read(page, pid)
             expect(page.locator("#desk-chip-progress")).to_contain_text("En attente du lecteur")
             _fits(page, DESK["width"])
@@ -243,6 +262,7 @@ def test_adviser_reads_the_passport_on_the_desk_reader_and_enrols_its_photo(pcsc
             expect(section).to_contain_text("authentification passive réussie")
             _fits(page, DESK["width"])
             _shot(page, "desk-chip-fr-1280-ready.png")
+            assert _axe(page) == []
             page.locator("#desk-chip-confirm").click()
             expect(page.locator("#desk-chip-done")).to_be_visible(timeout=WAIT_MS)
             expect(page.locator("#reference")).to_contain_text("puce du passeport, lue au guichet")
@@ -269,6 +289,7 @@ def test_a_wrong_expiry_date_gives_the_access_error_in_arabic_on_a_phone(pcscd, 
         assert page.locator("html").get_attribute("dir") == "rtl"
         _fits(page, PHONE["width"])
         _shot(page, "desk-chip-ar-390-waiting.png")
+        assert _axe(page) == []
         with passport_on_reader():
             failed = _forward(session_url)
         assert failed.returncode == 1, failed.stdout + failed.stderr
@@ -279,6 +300,7 @@ def test_a_wrong_expiry_date_gives_the_access_error_in_arabic_on_a_phone(pcscd, 
         expect(page.locator("#chip_expiry")).to_have_value("2031-01-02")
         _fits(page, PHONE["width"])
         _shot(page, "desk-chip-ar-390-wrong-key.png")
+        assert _axe(page) == []
         # At 320 px only this section is checked: the rest of the file is not ours.
         page.set_viewport_size({"width": 320, "height": 700})
         _fits(page, 320, "#desk-chip")
