@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, login
+from tests.browser.conftest import DEMO_DP, ROOT, login
+from tests.browser.test_reflow import PAGES, PUBLIC_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,8 @@ MIN_TARGET_PX = 48
 MEASURE = (Path(__file__).parent / "measure.js").read_text()
 
 
-def _audit(page, where: str) -> list[str]:
-    """axe-core's serious/critical violations and our size checks, as readable lines."""
+def _axe(page, where: str) -> list[str]:
+    """axe-core's serious/critical violations, as readable lines."""
     # Eight years of months repeat the same markup; a year of them is enough for
     # axe, whose contrast and target rules take seconds on the whole list.
     page.evaluate(
@@ -50,11 +51,16 @@ def _audit(page, where: str) -> list[str]:
         " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)})); }",
         AXE_TAGS,
     )
-    problems = [
+    return [
         f"{where}: axe {v['impact']} {v['id']} {json.dumps(v['nodes'])}"
         for v in result
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def _audit(page, where: str) -> list[str]:
+    """axe-core's serious/critical violations and our size checks, as readable lines."""
+    problems = _axe(page, where)
     problems += [
         f"{where}: {p}"
         for p in page.evaluate(MEASURE, {"minText": MIN_TEXT_PX, "minTarget": MIN_TARGET_PX})
@@ -197,3 +203,38 @@ def test_pages_fit_a_small_phone_without_sideways_scrolling(page):
             if hidden:
                 too_wide.append(f"{lang} {url}: end of page under the shortcut bar")
     assert too_wide == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_every_page_passes_axe_on_a_320_px_phone(browser, live_server, lang):
+    """The reflowed layout (WCAG 1.4.10's 320 px) keeps axe's serious and critical rules."""
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        locale="fr-FR",
+        viewport={"width": 320, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    ctx.set_default_timeout(10_000)
+    try:
+        page = ctx.new_page()
+        page.goto("/")
+        if lang != "fr":
+            page.locator(f"button[lang={lang}]").click()
+            page.locator(f"html[lang={lang}]").wait_for(state="attached")
+        problems = []
+        for url in PUBLIC_PAGES:
+            page.goto(url)
+            problems += _axe(page, f"{lang} 320 {url}")
+        live_server.sql("UPDATE pensioner SET language=:l WHERE dp_number=:dp", l=lang, dp=DEMO_DP)
+        login(page)
+        assert page.locator("html").get_attribute("lang") == lang
+        for url in PAGES:
+            page.goto(url)
+            problems += _axe(page, f"{lang} 320 {url}")
+        page.locator("#menu summary").click()
+        problems += _axe(page, f"{lang} 320 menu open")
+        assert problems == [], "\n".join(problems)
+    finally:
+        ctx.close()
