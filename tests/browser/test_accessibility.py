@@ -233,8 +233,9 @@ def test_every_page_passes_axe_on_a_320_px_phone(browser, live_server, lang):
         for url in PAGES:
             page.goto(url)
             problems += _axe(page, f"{lang} 320 {url}")
+        page.goto("/space/")
         page.locator("#menu summary").click()
-        problems += _axe(page, f"{lang} 320 menu open")
+        problems += _axe(page, f"{lang} 320 /space/ (menu open)")
         assert problems == [], "\n".join(problems)
     finally:
         ctx.close()
