@@ -178,6 +178,8 @@ def test_cancel_forgets_the_new_address_and_kills_its_code(client, demo, auth, d
     assert client.post(link).status_code == 410
     assert _pensioner(db).email == OLD
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "email_change_cancelled")).one()
+    again = client.post("/space/contact/email", data={"action": "cancel"})
+    assert again.status_code == 422 and "n'est en attente" in html_text(again)
 
 
 def test_an_address_of_another_account_is_refused(client, demo, auth, db):
@@ -319,3 +321,29 @@ def test_the_daily_limit_of_codes_says_to_come_back_tomorrow(app, client, demo, 
         assert response.status_code == expected
     assert "Trop de codes ont été demandés aujourd'hui" in html_text(response)
     assert len(_mail_to_all(db, NEW)) == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"action": "zzz"},
+        {"code": "abc"},
+        {"code": "1" * 500},
+        {"code": "12\x003456"},
+        {"action": "resend"},
+        {"action": "cancel"},
+    ],
+)
+def test_odd_input_on_the_code_form_never_breaks_the_page(client, demo, auth, db, data):
+    auth.login()
+    response = client.post("/space/contact/email", data=data)
+    assert response.status_code in (200, 400, 422)
+    assert _pensioner(db).email == OLD
+
+
+def test_odd_links_never_break_the_page(client, demo):
+    for token in ("x" * 3000, "WzEsMV0.abc.def", "%00", "a.b"):
+        response = client.get(f"/space/email/{token}")
+        assert response.status_code in (404, 410), token
+        assert client.post(f"/space/email/{token}").status_code in (404, 410)

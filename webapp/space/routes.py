@@ -220,7 +220,8 @@ def email_code():
     """The e-mail change's code form: confirm, a new code, or cancel."""
     pensioner = current_pensioner()
     db = get_session()
-    action = request.form.get("action", "confirm")
+    action = request.form.get("action")
+    action = action if action in ("resend", "cancel") else "confirm"
     code_form = EmailCodeForm() if action == "confirm" else EmailCodeForm(formdata=None)
     if not code_form.validate_on_submit() and action == "confirm":
         return _contact_page(code_form=code_form, status=422)
@@ -229,7 +230,8 @@ def email_code():
             email_change.resend(db, pensioner, confirm_url=_confirm_url, ip=request.remote_addr)
             return _contact_page(notice=_("Un nouveau code vient d'être envoyé."))
         if action == "cancel":
-            email_change.cancel(db, pensioner, ip=request.remote_addr)
+            if not email_change.cancel(db, pensioner, ip=request.remote_addr):
+                raise email_change.NoPendingChange()
             flash(_("Le changement d'adresse e-mail est annulé."), "success")
             return _contact_page(top=True)
         email = email_change.confirm_code(
