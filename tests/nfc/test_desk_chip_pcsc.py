@@ -266,6 +266,7 @@ def test_adviser_reads_the_passport_on_the_desk_reader_and_enrols_its_photo(pcsc
             page.locator("#desk-chip-confirm").click()
             expect(page.locator("#desk-chip-done")).to_be_visible(timeout=WAIT_MS)
             expect(page.locator("#reference")).to_contain_text("puce du passeport, lue au guichet")
+            expect(page.locator("#desk-enrolment")).to_have_count(0)  # no second enrolment
             page.screenshot(path=str(SHOTS / "desk-chip-fr-1280-done.png"), full_page=True)
         stored = _sql(app, "SELECT source FROM face_reference WHERE pensioner_id = :p", p=pid)
         assert stored == [("desk_chip",)]

@@ -113,6 +113,8 @@ def _respond(p: Pensioner, state: str, status: int = 200, **context):
         **values,
     )
     if is_partial_request():
+        # The file around the section is updated too (its reference line, the camera form).
+        context["chip_oob"] = True
         return make_response(render_template("staff/_desk_chip.html", **context), status)
     return render_page(
         "staff/desk_chip.html", status=status, title=_l("Lecture de la puce"), **context
