@@ -150,8 +150,6 @@ class Config:
     PROOF_CAPTURE_FRAMES = int(os.environ.get("PROOF_CAPTURE_FRAMES", "20"))
     PROOF_STEP_MIN_MS = int(os.environ.get("PROOF_STEP_MIN_MS", "2000"))
     PROOF_STEP_MAX_MS = int(os.environ.get("PROOF_STEP_MAX_MS", "6000"))
-    # No longer read by camera.js (the steps wait for the person); kept for the markup.
-    PROOF_CAPTURE_MS = int(os.environ.get("PROOF_CAPTURE_MS", "3000"))
 
     # One-time codes (enrolment, agency login, adviser verification, access reset).
     OTP_TTL_MINUTES = int(os.environ.get("OTP_TTL_MINUTES", "10"))

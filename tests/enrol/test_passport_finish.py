@@ -56,6 +56,9 @@ def test_a_matching_selfie_opens_the_account_and_the_code_logs_in(app, client, a
     page = client.get("/enrol/selfie").data.decode()
     assert 'id="proof-camera"' in page and 'data-challenge-url="/enrol/selfie/challenge"' in page
     assert "/static/js/camera.js" in page
+    # The same capture that waits as proof of life: practice, count-down, generous steps.
+    assert 'id="proof-practice"' in page and 'id="proof-countdown"' in page
+    assert 'data-step-max-ms="6000"' in page and 'data-action-blink="' in page
     frames = moving_burst(Image.fromarray(skimage.data.astronaut()))
     outcome, _nonce = SelfieSteps(client).attest_with(frames)
     body = outcome.data.decode()

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..db import get_session
 from ..hardening import body_limit
 from ..models import EnrolSelfie
-from ..proof.messages import action_text, reason_text
+from ..proof.messages import ACTIONS, action_text, reason_text
 from ..render import render_page
 from ..services import enrol_selfie, enrolment as enrolment_svc
 from ..services.tasks import job_status
@@ -54,14 +54,17 @@ def selfie(enrolment):
     if request.headers.get("HX-Request"):
         return go(request.path)
     blocker = _blocker(enrolment)
+    cfg = current_app.config
     return render_page(
         "enrol/selfie.html",
         title=TITLE,
         mode=enrol_selfie.mode_for(enrolment).value,
         blocker=blocker,
         blocker_text=_text(blocker) if blocker else None,
-        frames=current_app.config["PROOF_CAPTURE_FRAMES"],
-        duration_ms=current_app.config["PROOF_CAPTURE_MS"],
+        actions={code: str(text) for code, text in ACTIONS.items()},
+        frames=min(cfg["PROOF_CAPTURE_FRAMES"], cfg["PROOF_MAX_FRAMES"]),
+        step_min_ms=cfg["PROOF_STEP_MIN_MS"],
+        step_max_ms=cfg["PROOF_STEP_MAX_MS"],
     )
 
 
