@@ -76,7 +76,7 @@ def _visit_all(page, verify_code: str) -> list[str]:
     # The attestation once prepared (the latest year; the PDF test uses another).
     page.goto("/space/attestation")
     page.locator("#attestation-pdf button[type=submit]").click()
-    page.locator(".attestation-ready a[download]").wait_for(timeout=30_000)
+    page.locator(".attestation-ready a[download]").first.wait_for(timeout=30_000)
     problems += _audit(page, "/space/attestation (ready)")
     page.goto("/space/payments")
     page.locator("details.payment summary").first.click()
