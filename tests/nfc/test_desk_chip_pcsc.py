@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,8 +115,10 @@ def _sql(app, statement: str, **params) -> list:
         return list(result) if result.returns_rows else []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pcscd():
+    """pcscd with the virtual reader, checked (or started again) for each test: a daemon
+    stopped by another run on the machine between two tests must not fail the next."""
     with PcscdProcess(timeout=60) as daemon:
         yield daemon
 
@@ -219,6 +222,14 @@ def _axe(page: Page) -> list[str]:
     ]
 
 
+def _until(predicate, timeout: float = WAIT_MS / 1000):
+    """Poll ``predicate`` (from Python: the page's CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
 def _fits(page: Page, width: int, scope: str | None = None) -> None:
     """No sideways scroll at ``width``; with ``scope``, nothing in it sticks out either."""
     if scope is None:
@@ -257,7 +268,11 @@ def test_adviser_reads_the_passport_on_the_desk_reader_and_enrols_its_photo(pcsc
             expect(section).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
             photo = page.locator("#desk-chip-photo")
             expect(photo).to_be_visible(timeout=WAIT_MS)
-            assert page.evaluate("() => document.querySelector('#desk-chip-photo').naturalWidth")
+            assert _until(
+                lambda: page.evaluate(
+                    "() => document.querySelector('#desk-chip-photo').naturalWidth"
+                )
+            ), "the chip photo shows"
             expect(section).to_contain_text("DEMO Amina")  # the file's name beside the photo
             expect(section).to_contain_text("authentification passive réussie")
             _fits(page, DESK["width"])
