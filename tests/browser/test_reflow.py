@@ -193,6 +193,15 @@ def test_pensioner_pages_reflow_without_sideways_scrolling(browser, live_server,
         page = ctx.new_page()
         _text_size(page, default_font)
         problems = []
+        # No page breaks its Content-Security-Policy (an inline style, say).
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"{page.url}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         # Before logging in: the public pages, in the language picked on them.
         page.goto("/")
         if lang != "fr":
