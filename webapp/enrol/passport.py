@@ -16,6 +16,7 @@ from ..hardening import body_limit
 from ..models import Pensioner
 from ..render import render_page
 from ..services import (
+    chip_photo,
     enrol_selfie,
     enrolment as enrolment_svc,
     passport_enrol,
@@ -131,8 +132,9 @@ def passport_photo(enrolment):
         photo = enrol_selfie.open_photo(enrolment)
     except enrol_selfie.SelfieError:
         abort(404)
-    response = make_response(photo)
-    response.headers["Content-Type"] = "image/jpeg" if photo[:2] == b"\xff\xd8" else "image/jp2"
+    shown, mime = chip_photo.for_browser(photo)
+    response = make_response(shown)
+    response.headers["Content-Type"] = mime
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -25,7 +25,7 @@ from ..extensions import limiter
 from ..models import Pensioner
 from ..proof.messages import reason_text
 from ..render import is_partial_request, render_page
-from ..services import desk_chip as svc
+from ..services import chip_photo, desk_chip as svc
 from ..services.nfc_relay import relay_service
 from . import bp, labels
 
@@ -229,8 +229,9 @@ def desk_chip_photo(pensioner_id: int):
         )
     except svc.DeskChipError:
         abort(404)
-    response = make_response(checked.face_image)
-    response.headers["Content-Type"] = checked.face_mime
+    shown, mime = chip_photo.for_browser(checked.face_image)
+    response = make_response(shown)
+    response.headers["Content-Type"] = mime
     response.headers["Cache-Control"] = "no-store"
     return response
 
