@@ -194,5 +194,11 @@ def test_the_reminder_goes_the_day_before_exactly_once(ctx, db, other_pensioner,
 
 def test_flask_booking_remind_sends_tomorrows_reminders(ctx, db, runner, pensioner, agency):
     enrolment = _at_appointment_step(db, pensioner)
-    agency_enrol.book_visit(db, enrolment, agency.id, _slot(db, agency))
+    # A slot after tomorrow: between midnight and the first opening, tomorrow's first
+    # slot is already past the 24 h lead time, and would be reminded at once.
+    tomorrow = (utcnow() + timedelta(days=1)).astimezone(booking.AGENCY_TZ).date()
+    index = 0
+    while _slot(db, agency, index).astimezone(booking.AGENCY_TZ).date() <= tomorrow:
+        index += 1
+    agency_enrol.book_visit(db, enrolment, agency.id, _slot(db, agency, index))
     assert "0 reminder(s) sent" in runner.invoke(args=["booking", "remind"]).output
