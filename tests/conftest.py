@@ -10,10 +10,14 @@ os.environ.setdefault("DV_FAST_HASHING", "1")
 # No scheduler thread in tests: they run the daily cycle themselves, on their clock.
 os.environ.setdefault("SCHEDULER", "off")
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import text
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.services import postgres_server_url, redis_url
 from webapp import create_app
 
@@ -180,3 +184,18 @@ def make_rq_app(pg_url, redis_server_url):
         )
         _truncate(app)
         app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """The Playwright driver, one for the session (see tests/chromium.py)."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()

@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from nfc_bridge.sim import demo_passport
 from nfc_bridge.transports.pcscd import PcscdProcess, wait_for_card
 from nfc_bridge.transports.vpcd import VpcdCard
+from tests.browser.conftest import reset_database
 
 pytestmark = [
     pytest.mark.pcsc,
@@ -40,8 +41,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 DESK = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
@@ -102,8 +101,8 @@ def server(pg_url, tmp_path_factory) -> Iterator[tuple]:
     finally:
         httpd.shutdown()
         thread.join(timeout=10)
-        with app.app_context(), engine().begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(_tables(conn))} RESTART IDENTITY CASCADE"))
+        # The demo back as it was: the session's live server shares this database.
+        reset_database(app)
         app.extensions["db_engine"].dispose()
 
 
@@ -121,14 +120,6 @@ def pcscd():
     stopped by another run on the machine between two tests must not fail the next."""
     with PcscdProcess(timeout=60) as daemon:
         yield daemon
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @contextmanager
