@@ -460,13 +460,17 @@ def report(
     print(f"\n{'attestation PDF':<46}{'wall ms':>9}{'CPU ms':>9}")
     for name, (wall, cpu_ms) in pdf.items():
         print(f"{name:<46}{wall:>9.1f}{'' if cpu_ms is None else f'{cpu_ms:.1f}':>9}")
-    first = pdf["first render (cache cleared), median"][0]
+    # The slowest language's warm first render (Arabic shapes text and embeds its fonts).
+    first = max(wall for name, (wall, _) in pdf.items() if "(cache cleared)" in name)
     cpu_304 = dict(cpu)["/space/payments, revalidated (304)"]
     aims = [
         (f"payments >= {AIM_RATIO:.0%} of bare throughput", ratio >= AIM_RATIO),
         (f"payments p95 < {AIM_P95_MS:.0f} ms", payments.p95_ms < AIM_P95_MS),
         (f"a 304 < {AIM_304_CPU_MS:.0f} ms of CPU", cpu_304 < AIM_304_CPU_MS),
-        (f"first render < {AIM_FIRST_RENDER_MS:.0f} ms", first < AIM_FIRST_RENDER_MS),
+        (
+            f"first render in each language < {AIM_FIRST_RENDER_MS:.0f} ms",
+            first < AIM_FIRST_RENDER_MS,
+        ),
         ("no failed request", payments.errors == year_view.errors == bare.errors == 0),
     ]
     print()
