@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from ..documents import render_document
 from ..errors import DomainError
 from ..models import Notification, NotificationStatus, Pensioner, utcnow
+from .notify_copy import copy_once
 from .notify_message import Backend as Backend, Message as Message
 
 CHANNELS = ("sms", "email", "push", "alert")
@@ -262,21 +263,6 @@ def _fall_back(db: Session, row: Notification) -> None:
     destination = _destination(pensioner, channel)
     if not destination or row.body is None:
         return
-    copy = Notification(
-        kind=row.kind,
-        pensioner_id=row.pensioner_id,
-        recipient=row.recipient,
-        scope=row.scope,
-        channel=channel,
-        destination=destination,
-        language=row.language,
-        subject=row.subject,
-        body=row.body,
-    )
-    try:
-        with db.begin_nested():
-            db.add(copy)
-    except IntegrityError:
-        return  # already fell back, or already sent that way
-    db.commit()
-    _enqueue(copy.id)
+    copy = copy_once(db, row, channel, destination)
+    if copy is not None:
+        _enqueue(copy.id)

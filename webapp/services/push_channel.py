@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from ..models import Notification
 from . import tasks
+from .notify_copy import copy_once
 from .notify_message import Message
 from .push import TOPIC_CHARS, Message as PushMessage, PushRetry, send_to_pensioner
 
@@ -52,9 +53,7 @@ def _topic(scope: str) -> str:
 
 
 def _fall_back(db: Session, row: Any) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    from ..models import Notification, Pensioner
+    from ..models import Pensioner
 
     pensioner = db.get(Pensioner, row.pensioner_id)
     if pensioner is None:
@@ -65,22 +64,8 @@ def _fall_back(db: Session, row: Any) -> None:
         channel, destination = ("sms", pensioner.gsm) if pensioner.gsm else ("email", None)
     if not destination:
         return
-    copy = Notification(
-        kind=row.kind,
-        pensioner_id=row.pensioner_id,
-        recipient=row.recipient,
-        scope=row.scope,
-        channel=channel,
-        destination=destination,
-        language=row.language,
-        subject=row.subject,
-        body=row.body,
-    )
-    try:
-        with db.begin_nested():
-            db.add(copy)
-    except IntegrityError:
+    copy = copy_once(db, row, channel, destination)
+    if copy is None:
         return  # already fell back once
-    db.commit()
     assert copy.id is not None
     tasks.enqueue("reminders", "jobs.reminders:send_batch", [copy.id])
