@@ -36,9 +36,10 @@ from nfc_bridge.relay.service import RETAIN_AFTER_EXPIRY
 
 from ..errors import DomainError
 from ..models import FaceReference, Pensioner, StaffUser
-from . import audit, proof_store
+from . import proof_store
 from .appointments import DOCUMENT_TYPES, DocumentMismatch, DocumentMissing, normalise_document
 from .passport_enrol import ChipRefused, _check as check_chip_read, _norm as norm_name
+from .pensioner_file import staff_audit
 
 log = logging.getLogger(__name__)
 
@@ -121,21 +122,6 @@ def _discard(relay: RelayService, token: str) -> None:
         log.warning("desk relay session could not be discarded", exc_info=True)
 
 
-def _audit(session: Session, action: str, staff: StaffUser, pensioner: Pensioner, ip, **detail):
-    audit.record(
-        session,
-        action,
-        actor_type="staff",
-        actor_id=staff.id,
-        target_type="pensioner",
-        target_id=pensioner.id,
-        ip=ip,
-        agency_id=staff.agency_id,
-        staff_name=staff.name,
-        **detail,
-    )
-
-
 def has_reference(session: Session, pensioner: Pensioner) -> bool:
     """Whether the file already has a reference photo (then the desk read is not offered)."""
     assert pensioner.id is not None
@@ -168,7 +154,7 @@ def start(
     if document_type not in DOCUMENT_TYPES or not expected:
         raise DocumentMissing()
     if normalise_document(number) != normalise_document(expected):
-        _audit(
+        staff_audit(
             session, "desk_chip_refused", staff, pensioner, ip, document_type=document_type,
             reason="document_mismatch",
         )  # fmt: skip
@@ -182,7 +168,7 @@ def start(
         raise DeskChipError("bad_number") from exc
     entry = {"token": token, "document_type": document_type, "key": key.__dict__}
     relay.store.set(_key(staff, pensioner), json.dumps(entry), relay.ttl + RETAIN_AFTER_EXPIRY)
-    _audit(session, "desk_chip_started", staff, pensioner, ip, document_type=document_type)
+    staff_audit(session, "desk_chip_started", staff, pensioner, ip, document_type=document_type)
     session.commit()
     return token
 
@@ -255,7 +241,7 @@ def checked_read(
             raise DeskChipError("identity_mismatch", fields=differs)
     except DeskChipError as exc:
         _forget(relay, staff, pensioner)
-        _audit(
+        staff_audit(
             session, "desk_chip_refused", staff, pensioner, ip, reason=exc.code,
             detail=exc.details.get("reason") or exc.details.get("fields"),
         )  # fmt: skip
@@ -296,7 +282,7 @@ def confirm(
         )
     finally:
         _forget(relay, staff, pensioner)
-    _audit(
+    staff_audit(
         session, "desk_chip_enrolment", staff, pensioner, ip,
         document_type=entry.get("document_type"), passive_auth=True,
         active_auth=read.active_auth, nationality=read.identity.get("nationality"),
@@ -317,5 +303,5 @@ def cancel(
     if current(relay, staff, pensioner) is None:
         return
     _forget(relay, staff, pensioner)
-    _audit(session, "desk_chip_cancelled", staff, pensioner, ip)
+    staff_audit(session, "desk_chip_cancelled", staff, pensioner, ip)
     session.commit()

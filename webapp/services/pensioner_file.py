@@ -115,7 +115,7 @@ def trail(session: Session, pensioner_id: int, limit: int = 100) -> list[TrailLi
     return [TrailLine(event, name) for event, name in rows]
 
 
-def _staff_audit(
+def staff_audit(
     session: Session, action: str, staff: StaffUser, pensioner: Pensioner, ip, **detail
 ) -> None:
     audit.record(
@@ -184,7 +184,7 @@ def _check_document(
     if document_type not in DOCUMENT_TYPES or not expected:
         raise DocumentMissing()
     if normalise_document(number) != normalise_document(expected):
-        _staff_audit(session, refused, staff, pensioner, ip, document_type=document_type, **detail)
+        staff_audit(session, refused, staff, pensioner, ip, document_type=document_type, **detail)
         session.commit()
         raise DocumentMismatch()
 
@@ -213,7 +213,7 @@ def attest_in_agency(
         ip=ip,
         campaign=campaign.quarter,
     )
-    _staff_audit(
+    staff_audit(
         session,
         "proof_agency_visit",
         staff,
@@ -264,6 +264,6 @@ def enrol_at_desk(
     row = proof_store.set_reference(
         session, pensioner, picture, "desk", actor_type="staff", actor_id=staff.id
     )
-    _staff_audit(session, "desk_enrolment", staff, pensioner, ip, document_type=document_type)
+    staff_audit(session, "desk_enrolment", staff, pensioner, ip, document_type=document_type)
     session.commit()
     return row
